@@ -1,0 +1,631 @@
+// The Engine: working memory, constructs, the RETE network and the agenda behind one API.
+// Deterministic: fact ids, activation order and gensyms depend only on the operations applied;
+// the clock is injected; the only output is through the `write` router the host provides.
+import { readFileSync } from 'node:fs';
+import { Activation } from './agenda.ts';
+import { builtinTable } from './builtins/index.ts';
+import { defineConstruct } from './constructs.ts';
+import { decodeValue, type Encoded, encodeValue, fromValue, type JsValue, toValue } from './convert.ts';
+import { EngineError } from './errors.ts';
+import {
+  BreakSignal,
+  type CompileContext,
+  type CompileHost,
+  compileExpr,
+  compileFactSpec,
+  type GlobalVar,
+  ReturnSignal,
+  Scope,
+} from './expr.ts';
+import { Fact, factKey } from './fact.ts';
+import { defineFunction, type FunctionDef, type FunctionHost } from './functions.ts';
+import { findVisible, Module, templateVisible } from './module.ts';
+import { isList, Reader, type SExpr, type SList } from './reader.ts';
+import { removeToken, type NetworkHost, type TerminalNode } from './rete.ts';
+import type { Disjunct, Rule } from './rule.ts';
+import {
+  checkSlotValue,
+  impliedTemplate,
+  type SlotDef,
+  slotDefault,
+  type Template,
+} from './template.ts';
+import type { Token } from './token.ts';
+import { FALSE, isFactRef, isMultifield, type Value } from './values.ts';
+import { registerCommands } from './commands.ts';
+
+export interface EngineOptions {
+  /** Seconds since the epoch, for `(time)` and timestamps; injected so runs are reproducible. */
+  readonly clock?: () => number;
+  /** Output router: printout and watch traces. Logical names `t`/`stdout` and `wtrace`. */
+  readonly write?: (logicalName: string, text: string) => void;
+  /** How `load` reads a file (defaults to the file system). */
+  readonly readFile?: (path: string) => string;
+  /** Firing limit used by `run()` without an explicit limit, so runaway rules cannot hang. */
+  readonly maxFirings?: number;
+}
+
+/** One rule firing, as returned by `run()` and passed to `onFire` listeners. */
+export interface Firing {
+  readonly rule: string;
+  readonly module: string;
+  /** Fact ids matched by each pattern CE, in rule order; null for not/exists CEs. */
+  readonly facts: ReadonlyArray<number | null>;
+}
+
+export interface RunResult {
+  readonly fired: readonly Firing[];
+  /** Why the run stopped: agenda empty, the firing limit, or `(halt)`. */
+  readonly stopped: 'empty' | 'limit' | 'halt';
+}
+
+export interface FactFilter {
+  readonly template?: string;
+  /** Slot values that must match exactly (converted like assertFact's slots). */
+  readonly where?: Readonly<Record<string, JsValue>>;
+}
+
+export interface Snapshot {
+  readonly version: 1;
+  readonly facts: ReadonlyArray<{ readonly template: string; readonly slots: Encoded[] }>;
+}
+
+export type HostFunction = (...args: Value[]) => Value | JsValue | undefined;
+
+export interface WatchFlags {
+  facts: boolean;
+  rules: boolean;
+  activations: boolean;
+}
+
+export interface Deffacts {
+  readonly name: string;
+  readonly module: Module;
+  readonly facts: ReadonlyArray<(f: Value[]) => Value>;
+}
+
+export class Engine implements CompileHost, NetworkHost {
+  readonly watch: WatchFlags = { facts: false, rules: false, activations: false };
+  readonly functionHost: FunctionHost;
+
+  /** Live facts by id, in assertion order. */
+  private readonly wm = new Map<number, Fact>();
+  private readonly byKey = new Map<string, Fact>();
+  private nextFactId = 0;
+  private timetag = 0;
+  private ruleOrder = 0;
+  private gensym = 1;
+  private halted = false;
+  private firedInRun = 0;
+  private readonly fireListeners = new Set<(f: Firing) => void>();
+
+  modules = new Map<string, Module>();
+  currentModule!: Module;
+  /** Module whose constructs are being compiled (name resolution). */
+  compileModule!: Module;
+  focusStack: Module[] = [];
+  readonly rules = new Map<string, Rule>();
+  readonly deffacts = new Map<string, Deffacts>();
+  readonly globals = new Map<string, GlobalVar>();
+  readonly deffunctions = new Map<string, FunctionDef>();
+  private readonly hostFunctions = new Map<string, FunctionDef>();
+  private readonly builtins = builtinTable();
+  private readonly commands = new Map<string, FunctionDef>();
+
+  readonly clock: () => number;
+  readonly out: (logicalName: string, text: string) => void;
+  private readonly readFile: (path: string) => string;
+  readonly maxFirings: number;
+
+  constructor(options: EngineOptions = {}) {
+    this.clock = options.clock ?? (() => 0);
+    this.out = options.write ?? (() => {});
+    this.readFile = options.readFile ?? ((p) => readFileSync(p, 'utf8'));
+    this.maxFirings = options.maxFirings ?? 1_000_000;
+    this.functionHost = {
+      now: () => this.clock(),
+      nextGensym: () => this.gensym++,
+      setGensym: (n) => {
+        this.gensym = n;
+      },
+      write: (name, text) => this.write(name, text),
+    };
+    registerCommands(this, (def: FunctionDef) => this.commands.set(def.name, def));
+    this.clear();
+  }
+
+  // ---- public API -------------------------------------------------------------------------
+
+  /** Defines the constructs in `text` (deftemplate, defrule, ...). Commands are not allowed. */
+  build(text: string, source = '<string>'): void {
+    const reader = new Reader(text, source);
+    for (let form = reader.read(); form !== null; form = reader.read()) {
+      if (!this.isConstruct(form)) {
+        throw new EngineError('NAU_ENGINE_SYNTAX', 'expected a construct such as (defrule ...)', {
+          location: form.loc,
+        });
+      }
+      this.defineForm(form as SList);
+    }
+  }
+
+  /** Loads a file of constructs (like CLIPS `load`). */
+  load(path: string): void {
+    let text: string;
+    try {
+      text = this.readFile(path);
+    } catch (x) {
+      throw new EngineError('NAU_ENGINE_IO', `cannot read ${path}: ${(x as Error).message}`);
+    }
+    this.build(text, path);
+  }
+
+  /** Asserts a deftemplate fact (or an ordered fact with `implied`); returns the fact, or the
+   *  existing identical fact (CLIPS does not assert duplicates). Slot values are type-checked. */
+  assertFact(template: string, slots: Readonly<Record<string, JsValue>> = {}): Fact {
+    const tmpl = this.templateFor(template);
+    const values = this.slotValues(tmpl, slots, null);
+    const r = this.assertSlots(tmpl, values);
+    return r === FALSE ? (this.byKey.get(factKey(tmpl, values)) as Fact) : (r as Fact);
+  }
+
+  /** Asserts a fact written in CLIPS syntax, e.g. `(flag (n 1))` or `(color red)`. */
+  assertString(text: string): Fact {
+    const form = new Reader(text, '<assert-string>').read();
+    if (form === null || !isList(form)) throw new EngineError('NAU_ENGINE_SYNTAX', `not a fact: ${text}`);
+    const [tmpl, slots] = compileFactSpec(form, this.context(new Scope(false), 'assert-string'))([]);
+    const r = this.assertSlots(tmpl, slots);
+    return r === FALSE ? (this.byKey.get(factKey(tmpl, slots)) as Fact) : (r as Fact);
+  }
+
+  retract(id: number | Fact): void {
+    const fact = typeof id === 'number' ? this.wm.get(id) : id;
+    if (fact === undefined || fact.retracted) {
+      throw new EngineError('NAU_ENGINE_UNKNOWN_FACT', `fact f-${typeof id === 'number' ? id : id.id} does not exist`);
+    }
+    this.retractFact(fact);
+  }
+
+  /** Replaces slot values (retract + assert with a new id, as CLIPS 6.30 does). */
+  modify(id: number | Fact, slots: Readonly<Record<string, JsValue>>): Fact {
+    const fact = typeof id === 'number' ? this.wm.get(id) : id;
+    if (fact === undefined || fact.retracted) {
+      throw new EngineError('NAU_ENGINE_UNKNOWN_FACT', `fact f-${typeof id === 'number' ? id : id.id} does not exist`);
+    }
+    const updates = Object.entries(slots).map(([name, v]) => {
+      const index = fact.template.slotIndex.get(name);
+      if (index === undefined) {
+        throw new EngineError('NAU_ENGINE_UNKNOWN_SLOT', `template ${fact.template.name} has no slot ${name}`);
+      }
+      const def = fact.template.slots[index] as SlotDef;
+      const value = toValue(v, def, `${fact.template.name}.${name}`);
+      checkSlotValue(fact.template, def, value);
+      return [index, value] as const;
+    });
+    const r = this.modifyFact(fact, updates, false);
+    if (r === FALSE) {
+      const slotsNow = fact.slots.slice();
+      for (const [i, v] of updates) slotsNow[i] = v;
+      return this.byKey.get(factKey(fact.template, slotsNow)) as Fact;
+    }
+    return r as Fact;
+  }
+
+  /** Runs rules until the agenda is empty, `limit` rules fired, or `(halt)`. */
+  run(limit?: number): RunResult {
+    const fired: Firing[] = [];
+    const max = limit === undefined || limit < 0 ? this.maxFirings : limit;
+    const stopped = this.runLoop(max, (f) => fired.push(f));
+    return { fired, stopped };
+  }
+
+  /** Live facts in id order, optionally filtered by template and slot values. */
+  facts(filter: FactFilter = {}): Fact[] {
+    const out: Fact[] = [];
+    const tmpl = filter.template === undefined ? undefined : this.templateFor(filter.template);
+    const where =
+      filter.where && tmpl
+        ? Object.entries(filter.where).map(([k, v]) => {
+            const i = tmpl.slotIndex.get(k);
+            if (i === undefined) throw new EngineError('NAU_ENGINE_UNKNOWN_SLOT', `template ${tmpl.name} has no slot ${k}`);
+            return [i, toValue(v, tmpl.slots[i] as SlotDef, `${tmpl.name}.${k}`)] as const;
+          })
+        : [];
+    for (const f of this.wm.values()) {
+      if (tmpl && f.template !== tmpl) continue;
+      if (where.every(([i, v]) => factKey(tmpl as Template, [v]) === factKey(tmpl as Template, [f.slots[i] as Value]))) {
+        out.push(f);
+      }
+    }
+    return out;
+  }
+
+  fact(id: number): Fact | undefined {
+    return this.wm.get(id);
+  }
+
+  /** Pushes modules on the focus stack; the first argument ends on top, as in CLIPS. */
+  focus(...modules: string[]): void {
+    for (const name of [...modules].reverse()) this.focusModule(this.moduleNamed(name));
+  }
+
+  /** Retracts every fact, asserts (initial-fact) and the deffacts, resets globals and focus. */
+  reset(): void {
+    for (const f of [...this.wm.values()]) this.retractFact(f);
+    this.nextFactId = 0;
+    for (const m of this.modules.values()) m.agenda.clear();
+    this.focusStack = [this.moduleNamed('MAIN')];
+    for (const g of this.globals.values()) g.value = g.init([]);
+    this.assertSlots(this.initialFactTemplate(), [[]]);
+    for (const d of this.deffacts.values()) for (const make of d.facts) make([]);
+  }
+
+  /** Removes every construct and fact and starts over with only MAIN. */
+  clear(): void {
+    for (const r of [...this.rules.values()]) this.removeRule(r);
+    this.wm.clear();
+    this.byKey.clear();
+    this.modules = new Map();
+    const main = new Module('MAIN', 0);
+    this.modules.set('MAIN', main);
+    this.currentModule = main;
+    this.compileModule = main;
+    this.focusStack = [];
+    this.deffacts.clear();
+    this.globals.clear();
+    this.deffunctions.clear();
+    this.nextFactId = 0;
+    this.ruleOrder = 0;
+    // CLIPS 6.30 starts (and clears) with (initial-fact) already asserted.
+    this.assertSlots(this.initialFactTemplate(), [[]]);
+  }
+
+  /** Registers a host function callable as `(name ...)` and `(python-function name ...)`. */
+  registerFunction(name: string, fn: HostFunction, arity: { min?: number; max?: number } = {}): void {
+    this.hostFunctions.set(
+      name,
+      defineFunction(name, arity.min ?? 0, arity.max ?? -1, (args) => {
+        const r = fn(...args);
+        return r === undefined ? FALSE : toValue(r as JsValue, null, `result of ${name}`);
+      }),
+    );
+  }
+
+  /** Calls `listener` after every rule firing; returns an unsubscribe function. */
+  onFire(listener: (f: Firing) => void): () => void {
+    this.fireListeners.add(listener);
+    return () => this.fireListeners.delete(listener);
+  }
+
+  /** Serializes the chosen facts (type-preserving JSON) so `restore` can rebuild them. */
+  snapshot(filter: (f: Fact) => boolean = () => true): Snapshot {
+    const facts: Array<{ template: string; slots: Encoded[] }> = [];
+    for (const f of this.wm.values()) {
+      if (f.template.name === 'initial-fact' || !filter(f)) continue;
+      facts.push({ template: templateRef(f.template), slots: f.slots.map(encodeValue) });
+    }
+    return { version: 1, facts };
+  }
+
+  /** Asserts the facts of a snapshot in their original order; matches rebuild as if they had
+   *  been asserted live. Returns the new facts. */
+  restore(snap: Snapshot): Fact[] {
+    if (snap.version !== 1) throw new EngineError('NAU_ENGINE_RUNTIME', `unsupported snapshot version ${String(snap.version)}`);
+    return snap.facts.map((entry, n) => {
+      const tmpl = this.templateFor(entry.template);
+      if (entry.slots.length !== tmpl.slots.length) {
+        throw new EngineError('NAU_ENGINE_SLOT_TYPE', `snapshot fact #${n} has ${entry.slots.length} slots, template ${tmpl.name} has ${tmpl.slots.length}`);
+      }
+      const slots = entry.slots.map((s, i) => {
+        const v = decodeValue(s);
+        checkSlotValue(tmpl, tmpl.slots[i] as SlotDef, v);
+        return v;
+      });
+      const r = this.assertSlots(tmpl, slots);
+      return r === FALSE ? (this.byKey.get(factKey(tmpl, slots)) as Fact) : (r as Fact);
+    });
+  }
+
+  /** Evaluates one expression or command in CLIPS syntax (used by the batch runner). */
+  eval(form: SExpr): Value {
+    const scope = new Scope(true);
+    const code = compileExpr(form, this.context(scope, 'top-level'));
+    try {
+      return code(new Array<Value>(scope.size));
+    } catch (x) {
+      if (x instanceof ReturnSignal) return x.value;
+      if (x instanceof BreakSignal) return FALSE;
+      throw x;
+    }
+  }
+
+  /** Defines a construct form; returns false when the form is not a construct. */
+  isConstruct(form: SExpr): boolean {
+    return isList(form) && CONSTRUCTS.has((form.items[0]?.kind === 'atom' && form.items[0].tok.text) || '');
+  }
+
+  defineForm(form: SList): void {
+    const saved = this.compileModule;
+    try {
+      defineConstruct(this, form);
+    } finally {
+      this.compileModule = this.currentModule === saved ? saved : this.currentModule;
+    }
+  }
+
+  /** Agenda of the current focus (or MAIN), in firing order, for `(agenda)` and tests. */
+  agenda(module?: string): Activation[] {
+    const m = module ? this.moduleNamed(module) : (this.focusStack.at(-1) ?? this.currentModule);
+    return m.agenda.list();
+  }
+
+  // ---- internals shared with constructs, commands and the network --------------------------
+
+  write(logicalName: string, text: string): void {
+    this.out(logicalName, text);
+  }
+
+  context(scope: Scope, construct: string, inFunction = false): CompileContext {
+    return { host: this, scope, construct, inFunction };
+  }
+
+  moduleNamed(name: string): Module {
+    const m = this.modules.get(name);
+    if (m === undefined) throw new EngineError('NAU_ENGINE_BUILD', `unknown module ${name}`);
+    return m;
+  }
+
+  focusModule(m: Module): void {
+    if (this.focusStack.at(-1) !== m) this.focusStack.push(m);
+  }
+
+  halt(): void {
+    this.halted = true;
+  }
+
+  findFunction(name: string): FunctionDef | undefined {
+    return this.deffunctions.get(name) ?? this.hostFunctions.get(name) ?? this.builtins.get(name) ?? this.commands.get(name);
+  }
+
+  findGlobal(name: string): GlobalVar | undefined {
+    return this.globals.get(name);
+  }
+
+  findTemplate(name: string, create: boolean): Template | undefined {
+    const sep = name.indexOf('::');
+    if (sep > 0) {
+      const m = this.modules.get(name.slice(0, sep));
+      return m?.templates.get(name.slice(sep + 2));
+    }
+    const from = this.compileModule;
+    const found = findVisible(from, 'deftemplate', name, (m) => m.templates.get(name));
+    if (found !== undefined || !create) return found;
+    const t = impliedTemplate(name, from);
+    from.templates.set(name, t);
+    return t;
+  }
+
+  /** Resolves a template name for the API (any module; ordered facts created on demand). */
+  private templateFor(name: string): Template {
+    const saved = this.compileModule;
+    this.compileModule = this.currentModule;
+    try {
+      return this.findTemplate(name, true) as Template;
+    } finally {
+      this.compileModule = saved;
+    }
+  }
+
+  private initialFactTemplate(): Template {
+    const main = this.moduleNamed('MAIN');
+    let t = main.templates.get('initial-fact');
+    if (t === undefined) {
+      t = impliedTemplate('initial-fact', main);
+      main.templates.set('initial-fact', t);
+    }
+    return t;
+  }
+
+  private slotValues(tmpl: Template, slots: Readonly<Record<string, JsValue>>, base: readonly Value[] | null): Value[] {
+    for (const k of Object.keys(slots)) {
+      if (!tmpl.slotIndex.has(k)) {
+        throw new EngineError('NAU_ENGINE_UNKNOWN_SLOT', `template ${tmpl.name} has no slot ${k}`);
+      }
+    }
+    return tmpl.slots.map((def, i) => {
+      const given = slots[def.name];
+      if (given === undefined) return base ? (base[i] as Value) : slotDefault(tmpl, def);
+      const v = toValue(given, def, `${tmpl.name}.${def.name}`);
+      checkSlotValue(tmpl, def, v);
+      return v;
+    });
+  }
+
+  slotDefault(tmpl: Template, slot: SlotDef): Value {
+    return slotDefault(tmpl, slot);
+  }
+
+  assertSlots(tmpl: Template, slots: Value[]): Value {
+    const key = factKey(tmpl, slots);
+    if (this.byKey.has(key)) return FALSE;
+    const fact = new Fact(this.nextFactId++, tmpl, slots, key);
+    this.wm.set(fact.id, fact);
+    this.byKey.set(key, fact);
+    if (this.watch.facts) this.write('wtrace', `==> ${factLabel(fact.id)}${fact.toString()}\n`);
+    const ls = tmpl.listeners;
+    for (let i = ls.length - 1; i >= 0; i--) {
+      if (fact.retracted) break;
+      (ls[i] as (typeof ls)[number]).rightAdd(fact);
+    }
+    return fact;
+  }
+
+  retractFact(fact: Fact): void {
+    if (fact.retracted) return;
+    if (this.watch.facts) this.write('wtrace', `<== ${factLabel(fact.id)}${fact.toString()}\n`);
+    fact.retracted = true;
+    this.wm.delete(fact.id);
+    this.byKey.delete(fact.key);
+    const entries = fact.entries;
+    fact.entries = [];
+    for (const e of entries) e.node.rightRemove(e);
+  }
+
+  resolveFact(target: Value, fn: string): Fact {
+    if (isFactRef(target)) {
+      const f = target as Fact;
+      if (f.retracted) throw new EngineError('NAU_ENGINE_UNKNOWN_FACT', `${fn}: fact f-${f.id} has been retracted`);
+      return f;
+    }
+    if (typeof target === 'bigint') {
+      const f = this.wm.get(Number(target));
+      if (f === undefined) throw new EngineError('NAU_ENGINE_UNKNOWN_FACT', `${fn}: fact f-${target} does not exist`);
+      return f;
+    }
+    throw new EngineError('NAU_ENGINE_ARGUMENTS', `${fn} expects a fact address or a fact index`);
+  }
+
+  factTemplate(target: Value, fn: string): Template {
+    return this.resolveFact(target, fn).template;
+  }
+
+  modifyFact(target: Value, updates: ReadonlyArray<readonly [number, Value]>, keep: boolean): Value {
+    const fact = this.resolveFact(target, keep ? 'duplicate' : 'modify');
+    const slots = fact.slots.slice();
+    for (const [i, v] of updates) slots[i] = v;
+    if (!keep) this.retractFact(fact);
+    return this.assertSlots(fact.template, slots);
+  }
+
+  activate(terminal: TerminalNode, token: Token): void {
+    const d = terminal.disjunct as Disjunct;
+    const rule = d.rule;
+    const act = new Activation(d, token, rule.salience, this.timetag++);
+    token.activation = act;
+    rule.module.agenda.add(act);
+    if (this.watch.activations) {
+      this.write('wtrace', `==> Activation ${String(rule.salience).padEnd(6)} ${rule.name}: ${basisText(token)}\n`);
+    }
+    if (rule.autoFocus) this.focusModule(rule.module);
+  }
+
+  deactivate(token: Token): void {
+    const act = token.activation as Activation;
+    token.activation = null;
+    if (act.dead) return;
+    act.rule.module.agenda.remove(act);
+    if (this.watch.activations) {
+      this.write('wtrace', `<== Activation ${String(act.salience).padEnd(6)} ${act.rule.name}: ${basisText(token)}\n`);
+    }
+  }
+
+  addRule(rule: Rule): void {
+    const old = this.rules.get(ruleKey(rule.module.name, rule.name));
+    if (old) this.removeRule(old);
+    this.rules.set(ruleKey(rule.module.name, rule.name), rule);
+    for (const d of rule.disjuncts) {
+      // Fill the alpha memories first, then push the root token through: activations for
+      // facts already in working memory appear once, without transient add/remove traces.
+      for (const node of d.patternNodes) {
+        node.pattern.template.listeners.push(node);
+        for (const f of this.wm.values()) if (f.template === node.pattern.template) node.rightAdd(f);
+      }
+      (d.first as NonNullable<typeof d.first>).leftAdd(d.root);
+    }
+  }
+
+  removeRule(rule: Rule): void {
+    this.rules.delete(ruleKey(rule.module.name, rule.name));
+    for (const d of rule.disjuncts) {
+      removeToken(d.root);
+      const nodes = new Set<unknown>(d.patternNodes);
+      for (const node of d.patternNodes) {
+        const ls = node.pattern.template.listeners;
+        const i = ls.indexOf(node);
+        if (i >= 0) ls.splice(i, 1);
+      }
+      for (const f of this.wm.values()) {
+        if (f.entries.some((e) => nodes.has(e.node))) f.entries = f.entries.filter((e) => !nodes.has(e.node));
+      }
+    }
+  }
+
+  nextRuleOrder(): number {
+    return this.ruleOrder++;
+  }
+
+  /** The fire loop shared by `run()` and the `(run)` command. */
+  runLoop(limit: number, onFiring?: (f: Firing) => void): RunResult['stopped'] {
+    this.halted = false;
+    this.firedInRun = 0;
+    if (this.focusStack.length === 0) this.focusStack.push(this.moduleNamed('MAIN'));
+    while (this.firedInRun < limit) {
+      const top = this.focusStack.at(-1);
+      if (top === undefined) return 'empty';
+      const act = top.agenda.pop();
+      if (act === undefined) {
+        this.focusStack.pop();
+        continue;
+      }
+      const firing = this.fire(act);
+      onFiring?.(firing);
+      if (this.halted) {
+        this.halted = false;
+        return 'halt';
+      }
+    }
+    return this.focusStack.some((m) => m.agenda.size > 0) ? 'limit' : 'empty';
+  }
+
+  private fire(act: Activation): Firing {
+    this.firedInRun++;
+    const token = act.token;
+    const rule = act.rule;
+    if (this.watch.rules) {
+      this.write('wtrace', `FIRE ${String(this.firedInRun).padStart(4)} ${rule.name}: ${basisText(token)}\n`);
+    }
+    const firing: Firing = {
+      rule: rule.name,
+      module: rule.module.name,
+      facts: token.basis().map((b) => (b === '*' ? null : b.id)),
+    };
+    const frame = token.vals.slice();
+    frame.length = act.disjunct.scope.size;
+    try {
+      act.disjunct.rhs(frame);
+    } catch (x) {
+      if (!(x instanceof ReturnSignal) && !(x instanceof BreakSignal)) {
+        this.halted = false;
+        if (x instanceof EngineError) {
+          throw new EngineError(x.code, x.reason, { ...x.detail, rule: `${rule.module.name}::${rule.name}` });
+        }
+        throw x;
+      }
+    }
+    for (const l of this.fireListeners) l(firing);
+    return firing;
+  }
+}
+
+const CONSTRUCTS = new Set(['deftemplate', 'deffacts', 'defrule', 'deffunction', 'defglobal', 'defmodule']);
+
+function ruleKey(module: string, name: string): string {
+  return `${module}::${name}`;
+}
+
+function templateRef(t: Template): string {
+  return t.module.name === 'MAIN' ? t.name : `${t.module.name}::${t.name}`;
+}
+
+/** `f-1     ` : the fact label padded to 8 columns as CLIPS prints it. */
+export function factLabel(id: number): string {
+  const s = `f-${id}`;
+  return s.length >= 8 ? `${s} ` : s.padEnd(8);
+}
+
+export function basisText(token: Token): string {
+  return token
+    .basis()
+    .map((b) => (b === '*' ? '*' : `f-${b.id}`))
+    .join(',');
+}

@@ -1,0 +1,413 @@
+// Compiles one pattern CE into an alpha matcher (constant and intra-pattern tests, multifield
+// segmentation) plus what the beta join needs: equality pairs for the hash index and any test
+// that reads variables bound by earlier patterns.
+import { EngineError } from './errors.ts';
+import { type CompileContext, compileExpr } from './expr.ts';
+import type { Fact } from './fact.ts';
+import { isList, type SAtom, type SExpr, type SList, symbolName } from './reader.ts';
+import { atomViolation, type SlotDef, type Template } from './template.ts';
+import {
+  type Atom,
+  displayForm,
+  isMultifield,
+  type Multifield,
+  sameValue,
+  truthy,
+  typeOf,
+  type Value,
+} from './values.ts';
+
+type Check = (v: Value, f: Value[]) => boolean;
+
+interface Field {
+  readonly multi: boolean;
+  readonly binder: number | null;
+  /** Checked during alpha matching (constants, variables of this pattern). */
+  readonly alpha: Check | null;
+  /** Frame index where the value is kept for a beta test or equality join. */
+  readonly keep: number | null;
+}
+
+/** Per slot of the template: a single field, or a sequence of fields for a multislot. */
+interface SlotMatcher {
+  readonly index: number;
+  readonly fields: readonly Field[];
+  readonly multi: boolean;
+}
+
+export interface CompiledPattern {
+  readonly template: Template;
+  /** Frame indexes the pattern writes, in the order of an alpha entry's values. */
+  readonly writes: readonly number[];
+  /** Every way the fact matches: one value vector (aligned with `writes`) per match. */
+  match(fact: Fact): Value[][];
+  /** Equality joins: positions in the entry's values paired with earlier variables' indexes. */
+  readonly eqRight: readonly number[];
+  readonly eqLeft: readonly number[];
+  /** Tests on the merged frame (fields constrained by earlier variables). */
+  readonly betaTest: ((f: Value[]) => boolean) | null;
+  /** Variables this pattern binds first (to hide them again after a not/exists CE). */
+  readonly bound: readonly string[];
+}
+
+/** Rule-wide variable bookkeeping: which pattern first bound each variable. */
+export interface RuleVars {
+  readonly boundIn: Map<string, number>;
+}
+
+interface PatternState {
+  readonly c: CompileContext;
+  readonly vars: RuleVars;
+  readonly patternNo: number;
+  readonly writes: number[];
+  readonly bound: string[];
+  readonly betaChecks: Array<(f: Value[]) => boolean>;
+  readonly eqRight: number[];
+  readonly eqLeft: number[];
+}
+
+function fail(at: SExpr, reason: string, c: CompileContext, code: EngineError['code'] = 'NAU_ENGINE_SYNTAX') {
+  return new EngineError(code, reason, { location: at.loc, construct: c.construct });
+}
+
+export function compilePattern(
+  p: SList,
+  c: CompileContext,
+  vars: RuleVars,
+  patternNo: number,
+  factVar: string | null,
+): CompiledPattern {
+  const name = symbolName(p.items[0]);
+  if (name === undefined) throw fail(p, 'a pattern must start with a template or relation name', c);
+  const tmpl = c.host.findTemplate(name, true) as Template;
+  const st: PatternState = {
+    c,
+    vars,
+    patternNo,
+    writes: [],
+    bound: [],
+    betaChecks: [],
+    eqRight: [],
+    eqLeft: [],
+  };
+  const slots: SlotMatcher[] = [];
+  if (tmpl.implied) {
+    slots.push({ index: 0, multi: true, fields: parseFields(p.items.slice(1), true, st) });
+  } else {
+    for (const item of p.items.slice(1)) {
+      const slotName = isList(item) ? symbolName(item.items[0]) : undefined;
+      if (!isList(item) || slotName === undefined) {
+        throw fail(item, `deftemplate pattern ${tmpl.name} expects (slot constraint) items`, c);
+      }
+      const index = tmpl.slotIndex.get(slotName);
+      if (index === undefined) {
+        throw fail(item, `template ${tmpl.name} has no slot ${slotName}`, c, 'NAU_ENGINE_UNKNOWN_SLOT');
+      }
+      const def = tmpl.slots[index] as SlotDef;
+      const fields = parseFields(item.items.slice(1), def.multi, st);
+      if (!def.multi && fields.length !== 1) {
+        throw fail(item, `slot ${slotName} of ${tmpl.name} is a single-field slot`, c, 'NAU_ENGINE_SLOT_TYPE');
+      }
+      checkLiterals(item.items.slice(1), def, tmpl, c);
+      slots.push({ index, multi: def.multi, fields });
+    }
+  }
+  let factIdx: number | null = null;
+  if (factVar !== null) {
+    if (c.scope.vars.has(factVar)) {
+      throw fail(p, `fact-address variable ?${factVar} is already bound`, c, 'NAU_ENGINE_BUILD');
+    }
+    factIdx = c.scope.declare(factVar);
+    c.scope.factTemplates.set(factVar, tmpl);
+    vars.boundIn.set(factVar, patternNo);
+    st.bound.push(factVar);
+    st.writes.push(factIdx);
+  }
+  const betaChecks = st.betaChecks;
+  const betaTest =
+    betaChecks.length === 0
+      ? null
+      : betaChecks.length === 1
+        ? (betaChecks[0] as (f: Value[]) => boolean)
+        : (f: Value[]) => betaChecks.every((b) => b(f));
+  const writes = st.writes;
+  const scope = c.scope;
+  let scratch: Value[] | null = null;
+  const match = (fact: Fact): Value[][] => {
+    if (scratch === null) scratch = new Array<Value>(scope.size);
+    const frame = scratch;
+    if (factIdx !== null) frame[factIdx] = fact;
+    const out: Value[][] = [];
+    const emit = () => {
+      out.push(writes.map((i) => frame[i] as Value));
+    };
+    matchSlots(slots, 0, fact, frame, emit);
+    return out;
+  };
+  return {
+    template: tmpl,
+    writes,
+    match,
+    eqRight: st.eqRight.map((i) => writes.indexOf(i)),
+    eqLeft: st.eqLeft,
+    betaTest,
+    bound: st.bound,
+  };
+}
+
+/** Build-time check of literal constraints against the slot's type and allowed values. */
+function checkLiterals(items: readonly SExpr[], def: SlotDef, tmpl: Template, c: CompileContext): void {
+  for (const it of items) {
+    if (it.kind !== 'atom' || it.tok.value === undefined) continue;
+    const why = atomViolation(def, it.tok.value);
+    if (why !== null) throw fail(it, `${why} in template ${tmpl.name}`, c, 'NAU_ENGINE_SLOT_TYPE');
+  }
+}
+
+function matchSlots(slots: readonly SlotMatcher[], i: number, fact: Fact, frame: Value[], emit: () => void): void {
+  if (i === slots.length) {
+    emit();
+    return;
+  }
+  const s = slots[i] as SlotMatcher;
+  const v = fact.slots[s.index] as Value;
+  const next = () => matchSlots(slots, i + 1, fact, frame, emit);
+  if (!s.multi) {
+    if (applyField(s.fields[0] as Field, v, frame)) next();
+    return;
+  }
+  matchSeq(s.fields, 0, v as Multifield, 0, frame, next);
+}
+
+function applyField(fd: Field, v: Value, frame: Value[]): boolean {
+  if (fd.binder !== null) frame[fd.binder] = v;
+  if (fd.keep !== null) frame[fd.keep] = v;
+  return fd.alpha === null || fd.alpha(v, frame);
+}
+
+function matchSeq(
+  fields: readonly Field[],
+  fi: number,
+  items: Multifield,
+  pos: number,
+  frame: Value[],
+  done: () => void,
+): void {
+  if (fi === fields.length) {
+    if (pos === items.length) done();
+    return;
+  }
+  const fd = fields[fi] as Field;
+  if (!fd.multi) {
+    if (pos < items.length && applyField(fd, items[pos] as Atom, frame)) {
+      matchSeq(fields, fi + 1, items, pos + 1, frame, done);
+    }
+    return;
+  }
+  let minRest = 0;
+  for (let k = fi + 1; k < fields.length; k++) if (!(fields[k] as Field).multi) minRest++;
+  const maxLen = items.length - pos - minRest;
+  // A trailing multifield field takes exactly the rest.
+  const minLen = fi === fields.length - 1 ? maxLen : 0;
+  for (let len = minLen; len <= maxLen; len++) {
+    if (applyField(fd, items.slice(pos, pos + len), frame)) {
+      matchSeq(fields, fi + 1, items, pos + len, frame, done);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field constraint parsing: term (& term)* (| term (& term)*)*, each term optionally ~negated.
+
+interface Term {
+  readonly neg: boolean;
+  readonly at: SExpr;
+  readonly kind: 'literal' | 'var' | 'mfvar' | 'wild' | 'mfwild' | 'pred' | 'retval';
+  readonly value?: Atom;
+  readonly name?: string;
+  readonly expr?: SExpr;
+}
+
+function parseFields(items: readonly SExpr[], multiContext: boolean, st: PatternState): Field[] {
+  const fields: Field[] = [];
+  let i = 0;
+  while (i < items.length) {
+    const alts: Term[][] = [[]];
+    for (;;) {
+      const { term, next } = parseTerm(items, i, st);
+      (alts[alts.length - 1] as Term[]).push(term);
+      i = next;
+      const conn = items[i];
+      if (conn?.kind === 'atom' && (conn.tok.kind === '&' || conn.tok.kind === '|')) {
+        if (conn.tok.kind === '|') alts.push([]);
+        i++;
+        if (i >= items.length) throw fail(conn, `constraint ends with '${conn.tok.kind}'`, st.c);
+        continue;
+      }
+      break;
+    }
+    fields.push(buildField(alts, multiContext, st));
+  }
+  return fields;
+}
+
+function parseTerm(items: readonly SExpr[], i: number, st: PatternState): { term: Term; next: number } {
+  let neg = false;
+  let at = items[i] as SExpr;
+  if (at.kind === 'atom' && at.tok.kind === '~') {
+    neg = true;
+    i++;
+    at = items[i] as SExpr;
+    if (at === undefined) throw fail(items[i - 1] as SExpr, "'~' must be followed by a constraint", st.c);
+  }
+  if (at.kind === 'list') throw fail(at, 'unexpected ( in a pattern; use :(...) or =(...) for expressions', st.c);
+  const t = (at as SAtom).tok;
+  const base = { neg, at };
+  switch (t.kind) {
+    case 'SF_VAR':
+      return { term: { ...base, kind: 'var', name: t.text }, next: i + 1 };
+    case 'MF_VAR':
+      return { term: { ...base, kind: 'mfvar', name: t.text }, next: i + 1 };
+    case 'SF_WILD':
+      return { term: { ...base, kind: 'wild' }, next: i + 1 };
+    case 'MF_WILD':
+      return { term: { ...base, kind: 'mfwild' }, next: i + 1 };
+    case 'SYMBOL':
+      if ((t.text === ':' || t.text === '=') && isList(items[i + 1])) {
+        const kind = t.text === ':' ? 'pred' : 'retval';
+        return { term: { ...base, kind, expr: items[i + 1] as SExpr }, next: i + 2 };
+      }
+      return { term: { ...base, kind: 'literal', value: t.value as Atom }, next: i + 1 };
+    case 'STRING':
+    case 'INTEGER':
+    case 'FLOAT':
+      return { term: { ...base, kind: 'literal', value: t.value as Atom }, next: i + 1 };
+    case 'GLOBAL':
+      return { term: { ...base, kind: 'retval', expr: at }, next: i + 1 };
+    default:
+      throw fail(at, `unexpected '${t.text || t.kind}' in a pattern`, st.c);
+  }
+}
+
+/** Variables an expression reads, by name. */
+function varsIn(e: SExpr, out: string[] = []): string[] {
+  if (e.kind === 'atom') {
+    if (e.tok.kind === 'SF_VAR' || e.tok.kind === 'MF_VAR') out.push(e.tok.text);
+  } else {
+    for (const i of e.items) varsIn(i, out);
+  }
+  return out;
+}
+
+function buildField(alts: Term[][], multiContext: boolean, st: PatternState): Field {
+  const { c, vars, patternNo } = st;
+  const first = alts[0]?.[0] as Term;
+  const multi = first.kind === 'mfvar' || first.kind === 'mfwild';
+  if (multi && !multiContext) throw fail(first.at, 'multifield constraint in a single-field slot', c, 'NAU_ENGINE_SLOT_TYPE');
+  let binder: number | null = null;
+  // A leading, not-yet-bound variable binds the whole field; the rest constrains it.
+  if ((first.kind === 'var' || first.kind === 'mfvar') && !first.neg && !c.scope.vars.has(first.name as string)) {
+    if (alts.length > 1 && alts[0]?.length === 1) {
+      throw fail(first.at, `variable ?${first.name} cannot be bound inside a | constraint`, c, 'NAU_ENGINE_BUILD');
+    }
+    binder = c.scope.declare(first.name as string);
+    vars.boundIn.set(first.name as string, patternNo);
+    st.bound.push(first.name as string);
+    st.writes.push(binder);
+    (alts[0] as Term[]).shift();
+  }
+  const rest = alts.filter((a) => a.length > 0);
+  if (rest.length === 0) return { multi, binder, alpha: null, keep: null };
+
+  const isEarlier = (name: string) => {
+    const p = vars.boundIn.get(name);
+    return p !== undefined && p < patternNo;
+  };
+  const termIsBeta = (t: Term): boolean => {
+    if (t.kind === 'var' || t.kind === 'mfvar') return isEarlier(t.name as string);
+    if (t.kind === 'pred' || t.kind === 'retval') return varsIn(t.expr as SExpr).some(isEarlier);
+    return false;
+  };
+  const beta = rest.some((a) => a.some(termIsBeta));
+  // A lone reference to an earlier variable is an equality join, served by the hash index.
+  const lone = rest.length === 1 && rest[0]?.length === 1 ? (rest[0][0] as Term) : null;
+  if (lone && !lone.neg && (lone.kind === 'var' || lone.kind === 'mfvar') && isEarlier(lone.name as string)) {
+    const keep = binder ?? c.scope.temp();
+    if (binder === null) st.writes.push(keep);
+    st.eqRight.push(keep);
+    st.eqLeft.push(c.scope.vars.get(lone.name as string) as number);
+    return { multi, binder, alpha: null, keep: binder === null ? keep : null };
+  }
+  const check = compileAlternatives(rest, st);
+  if (!beta) return { multi, binder, alpha: check, keep: null };
+  const keep = binder ?? c.scope.temp();
+  if (binder === null) st.writes.push(keep);
+  st.betaChecks.push((f) => check(f[keep] as Value, f));
+  return { multi, binder, alpha: null, keep: binder === null ? keep : null };
+}
+
+function compileAlternatives(alts: Term[][], st: PatternState): Check {
+  const ors = alts.map((and) => {
+    const checks = and.map((t) => compileTerm(t, st));
+    if (checks.length === 1) return checks[0] as Check;
+    return (v: Value, f: Value[]) => checks.every((k) => k(v, f));
+  });
+  if (ors.length === 1) return ors[0] as Check;
+  return (v, f) => ors.some((k) => k(v, f));
+}
+
+function compileTerm(t: Term, st: PatternState): Check {
+  const { c } = st;
+  let check: Check;
+  switch (t.kind) {
+    case 'literal': {
+      const lit = t.value as Atom;
+      check = (v) => sameValue(v, lit);
+      break;
+    }
+    case 'var':
+    case 'mfvar': {
+      const idx = c.scope.vars.get(t.name as string);
+      if (idx === undefined) {
+        throw fail(t.at, `variable ?${t.name} is used in a constraint before it is bound`, c, 'NAU_ENGINE_UNBOUND_VARIABLE');
+      }
+      check = (v, f) => sameValue(v, f[idx] as Value);
+      break;
+    }
+    case 'wild':
+    case 'mfwild':
+      check = () => true;
+      break;
+    case 'pred': {
+      const code = compileExpr(t.expr as SExpr, c);
+      check = (_v, f) => truthy(code(f));
+      break;
+    }
+    case 'retval': {
+      const code = compileExpr(t.expr as SExpr, c);
+      check = (v, f) => sameValue(v, code(f));
+      break;
+    }
+  }
+  if (!t.neg) return check;
+  return (v, f) => !check(v, f);
+}
+
+/** Hash key of one or more join values: atoms key themselves, multifields by their text. */
+export function joinKey(vals: readonly Value[], idx: readonly number[]): unknown {
+  if (idx.length === 0) return undefined;
+  if (idx.length === 1) return atomKey(vals[idx[0] as number] as Value);
+  let s = '';
+  for (const i of idx) s += `${keyText(vals[i] as Value)}\u0000`;
+  return s;
+}
+
+function atomKey(v: Value): unknown {
+  return isMultifield(v) ? `\u0001${keyText(v)}` : v;
+}
+
+function keyText(v: Value): string {
+  if (isMultifield(v)) return v.map((a) => `${typeOf(a)}:${displayForm(a)}`).join('\u0002');
+  if (typeof v === 'object' && !isMultifield(v) && 'id' in v) return `F:${v.id}`;
+  return `${typeOf(v)}:${displayForm(v)}`;
+}

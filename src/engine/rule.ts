@@ -1,0 +1,234 @@
+// Defrule: conditional elements, `or` expansion into disjuncts, and the beta-network chain of
+// each disjunct.
+import { EngineError } from './errors.ts';
+import { type Code, type CompileContext, compileBody, compileExpr, Scope } from './expr.ts';
+import type { Module } from './module.ts';
+import { compilePattern, type RuleVars } from './pattern.ts';
+import { headName, isList, type SExpr, type SList, symbolName } from './reader.ts';
+import {
+  type BetaNode,
+  JoinNode,
+  NegationNode,
+  type NetworkHost,
+  type PatternNode,
+  TerminalNode,
+  TestNode,
+} from './rete.ts';
+import { Token } from './token.ts';
+import { FALSE, truthy, type Value } from './values.ts';
+
+type CE =
+  | { kind: 'pattern'; p: SList; factVar: string | null }
+  | { kind: 'not' | 'exists'; inner: CE[]; at: SList }
+  | { kind: 'test'; expr: SExpr }
+  | { kind: 'or' | 'and'; inner: CE[]; at: SList };
+
+type FlatCE = Exclude<CE, { kind: 'or' | 'and' }>;
+
+/** One conjunctive alternative of a rule (a rule without `or` has exactly one). */
+export class Disjunct {
+  readonly patternNodes: PatternNode[] = [];
+  readonly root: Token = new Token(null, [], null);
+  first: BetaNode | null = null;
+  terminal: TerminalNode | null = null;
+
+  constructor(
+    readonly rule: Rule,
+    readonly scope: Scope,
+  ) {}
+
+  rhs: Code = () => FALSE;
+}
+
+export class Rule {
+  readonly disjuncts: Disjunct[] = [];
+  constructor(
+    readonly name: string,
+    readonly module: Module,
+    readonly salience: number,
+    readonly autoFocus: boolean,
+    /** Definition order across the engine; later rules are visited first on an assert. */
+    readonly order: number,
+  ) {}
+}
+
+export interface RuleBuildEnv {
+  readonly network: NetworkHost;
+  readonly ctx: (scope: Scope) => CompileContext;
+  readonly evalConstant: (e: SExpr, c: CompileContext) => Value;
+}
+
+function fail(at: SExpr, reason: string, construct: string, code: EngineError['code'] = 'NAU_ENGINE_SYNTAX') {
+  return new EngineError(code, reason, { location: at.loc, construct });
+}
+
+/** Parses and compiles `(defrule name [comment] [(declare ...)] CE* => action*)`. */
+export function buildRule(e: SList, name: string, module: Module, order: number, env: RuleBuildEnv): Rule {
+  const construct = `defrule ${module.name}::${name}`;
+  let i = 2;
+  if (e.items[i]?.kind === 'atom' && (e.items[i] as { tok: { kind: string } }).tok.kind === 'STRING') i++;
+  let salience = 0;
+  let autoFocus = false;
+  const arrow = e.items.findIndex((x) => symbolName(x) === '=>');
+  if (arrow < 0) throw fail(e, 'defrule is missing =>', construct);
+  const lhsItems: SExpr[] = [];
+  for (; i < arrow; i++) {
+    const item = e.items[i] as SExpr;
+    if (headName(item) === 'declare' && isList(item)) {
+      for (const d of item.items.slice(1)) {
+        const prop = headName(d);
+        if (!isList(d) || d.items.length !== 2) throw fail(d, 'declare expects (salience N) or (auto-focus TRUE|FALSE)', construct);
+        const value = env.evalConstant(d.items[1] as SExpr, env.ctx(new Scope(false)));
+        if (prop === 'salience') {
+          if (typeof value !== 'bigint' || value < -10000n || value > 10000n) {
+            throw fail(d, 'salience must be an integer between -10000 and 10000', construct, 'NAU_ENGINE_BUILD');
+          }
+          salience = Number(value);
+        } else if (prop === 'auto-focus') {
+          autoFocus = truthy(value);
+        } else {
+          throw fail(d, `unknown rule property ${prop ?? '?'}`, construct);
+        }
+      }
+      continue;
+    }
+    lhsItems.push(item);
+  }
+  const rule = new Rule(name, module, salience, autoFocus, order);
+  const ces = parseCEs(lhsItems, construct);
+  for (const flat of expand(ces, construct)) {
+    rule.disjuncts.push(buildDisjunct(rule, flat, e.items.slice(arrow + 1), construct, env));
+  }
+  return rule;
+}
+
+function parseCEs(items: readonly SExpr[], construct: string): CE[] {
+  const out: CE[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as SExpr;
+    if (item.kind === 'atom') {
+      if (item.tok.kind === 'SF_VAR' && symbolName(items[i + 1]) === '<-' && isList(items[i + 2])) {
+        const p = items[i + 2] as SList;
+        const inner = parseCE(p, construct);
+        if (inner.kind !== 'pattern') throw fail(item, 'only a pattern can be bound to a fact address', construct);
+        out.push({ ...inner, factVar: item.tok.text });
+        i += 2;
+        continue;
+      }
+      throw fail(item, `unexpected '${item.tok.text || item.tok.kind}' on the left-hand side`, construct);
+    }
+    out.push(parseCE(item, construct));
+  }
+  return out;
+}
+
+function parseCE(item: SList, construct: string): CE {
+  const head = headName(item);
+  switch (head) {
+    case 'not':
+    case 'exists': {
+      const inner = parseCEs(item.items.slice(1), construct);
+      if (inner.length === 0) throw fail(item, `${head} needs a pattern`, construct);
+      if (head === 'not' && inner.length !== 1) throw fail(item, 'not takes exactly one conditional element', construct);
+      return { kind: head, inner, at: item };
+    }
+    case 'or':
+    case 'and':
+      return { kind: head, inner: parseCEs(item.items.slice(1), construct), at: item };
+    case 'test':
+      if (item.items.length !== 2) throw fail(item, 'test takes exactly one expression', construct);
+      return { kind: 'test', expr: item.items[1] as SExpr };
+    case 'logical':
+    case 'forall':
+      throw fail(item, `the ${head} conditional element is not supported`, construct, 'NAU_ENGINE_BUILD');
+    default:
+      return { kind: 'pattern', p: item, factVar: null };
+  }
+}
+
+/** Distributes `or` over the conjunction: each result is one disjunct's flat CE list. */
+function expand(ces: readonly CE[], construct: string): FlatCE[][] {
+  let acc: FlatCE[][] = [[]];
+  for (const ce of ces) {
+    const options = alternatives(ce, construct);
+    const next: FlatCE[][] = [];
+    for (const a of acc) for (const o of options) next.push([...a, ...o]);
+    acc = next;
+  }
+  return acc;
+}
+
+function alternatives(ce: CE, construct: string): FlatCE[][] {
+  switch (ce.kind) {
+    case 'and':
+      return expand(ce.inner, construct);
+    case 'or':
+      return ce.inner.flatMap((x) => alternatives(x, construct));
+    case 'not':
+    case 'exists': {
+      const inner = ce.inner;
+      if (inner.length !== 1 || inner[0]?.kind !== 'pattern') {
+        throw fail(ce.at, `${ce.kind} over several conditional elements is not supported; use one pattern`, construct, 'NAU_ENGINE_BUILD');
+      }
+      return [[ce]];
+    }
+    default:
+      return [[ce]];
+  }
+}
+
+const INITIAL_FACT: SList = {
+  kind: 'list',
+  items: [
+    {
+      kind: 'atom',
+      tok: { kind: 'SYMBOL', text: 'initial-fact', line: 0, column: 0, start: 0, end: 0 },
+      loc: { source: '<builtin>', line: 0, column: 0 },
+    },
+  ],
+  loc: { source: '<builtin>', line: 0, column: 0 },
+  start: 0,
+  end: 0,
+};
+
+function buildDisjunct(rule: Rule, ces: FlatCE[], rhsItems: readonly SExpr[], construct: string, env: RuleBuildEnv): Disjunct {
+  // CLIPS 6.30 starts a rule whose first CE is not a positive pattern with (initial-fact).
+  const first = ces[0];
+  if (first === undefined || first.kind !== 'pattern') ces.unshift({ kind: 'pattern', p: INITIAL_FACT, factVar: null });
+  const scope = new Scope(true);
+  const c = env.ctx(scope);
+  const vars: RuleVars = { boundIn: new Map() };
+  const d = new Disjunct(rule, scope);
+  const nodes: BetaNode[] = [];
+  ces.forEach((ce, n) => {
+    if (ce.kind === 'test') {
+      const code = compileExpr(ce.expr, c);
+      nodes.push(new TestNode(env.network, (f) => truthy(code(f))));
+      return;
+    }
+    if (ce.kind === 'pattern') {
+      const pat = compilePattern(ce.p, c, vars, n, ce.factVar);
+      const node = new JoinNode(env.network, pat, rule.order);
+      d.patternNodes.push(node);
+      nodes.push(node);
+      return;
+    }
+    const inner = ce.inner[0] as Extract<FlatCE, { kind: 'pattern' }>;
+    const pat = compilePattern(inner.p, c, vars, n, inner.factVar);
+    // Variables first bound inside not/exists are not visible after it.
+    for (const v of pat.bound) {
+      c.scope.vars.delete(v);
+      vars.boundIn.delete(v);
+    }
+    const node = new NegationNode(env.network, pat, rule.order, ce.kind === 'exists');
+    d.patternNodes.push(node);
+    nodes.push(node);
+  });
+  d.rhs = compileBody(rhsItems, c);
+  const terminal = new TerminalNode(env.network, d);
+  nodes.push(terminal);
+  for (let k = 0; k + 1 < nodes.length; k++) (nodes[k] as BetaNode).next = nodes[k + 1] as BetaNode;
+  d.first = nodes[0] as BetaNode;
+  d.terminal = terminal;
+  return d;
+}

@@ -1,0 +1,162 @@
+// Deftemplates and ordered-fact relations: slot definitions, constraints and defaults.
+import { EngineError } from './errors.ts';
+import type { Module } from './module.ts';
+import type { PatternNode } from './rete.ts';
+import {
+  type Atom,
+  displayForm,
+  FALSE,
+  isMultifield,
+  NIL,
+  type TypeName,
+  typeOf,
+  type Value,
+} from './values.ts';
+
+/** A constraint-derived default, a static default expression, a dynamic one, or none (required). */
+export type DefaultKind = 'derive' | 'static' | 'dynamic' | 'none';
+
+export interface SlotDef {
+  readonly name: string;
+  readonly multi: boolean;
+  /** Allowed primitive types; null = any. */
+  readonly types: ReadonlySet<TypeName> | null;
+  /** Allowed-values constraint: per type, the allowed atoms (keyed by displayForm); null = any. */
+  readonly allowed: ReadonlyMap<TypeName | 'ANY', ReadonlySet<string>> | null;
+  /** First allowed value in declaration order, used to derive the default. */
+  readonly firstAllowed: Atom | null;
+  readonly defaultKind: DefaultKind;
+  /** Static defaults are evaluated once at definition; dynamic ones at every assert. */
+  defaultValue: Value | null;
+  defaultCode: (() => Value) | null;
+}
+
+export class Template {
+  readonly slotIndex = new Map<string, number>();
+  /** Pattern nodes fed by this template, in rule definition order. */
+  readonly listeners: PatternNode[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly module: Module,
+    readonly slots: readonly SlotDef[],
+    /** True for the implied template of an ordered fact (one multislot). */
+    readonly implied: boolean,
+  ) {
+    slots.forEach((s, i) => {
+      this.slotIndex.set(s.name, i);
+    });
+  }
+
+  /** `MODULE::name` when the template is not in MAIN. */
+  qualifiedName(): string {
+    return `${this.module.name}::${this.name}`;
+  }
+}
+
+const IMPLIED_SLOT: SlotDef = {
+  name: 'implied',
+  multi: true,
+  types: null,
+  allowed: null,
+  firstAllowed: null,
+  defaultKind: 'derive',
+  defaultValue: [],
+  defaultCode: null,
+};
+
+export function impliedTemplate(name: string, module: Module): Template {
+  return new Template(name, module, [IMPLIED_SLOT], true);
+}
+
+const ANY_TYPES: readonly TypeName[] = ['SYMBOL', 'STRING', 'INTEGER', 'FLOAT'];
+
+/** Expands CLIPS type keywords (LEXEME, NUMBER, ?VARIABLE) into primitive type names. */
+export function expandTypeKeyword(word: string): TypeName[] | null {
+  switch (word) {
+    case 'SYMBOL':
+    case 'STRING':
+    case 'INTEGER':
+    case 'FLOAT':
+      return [word];
+    case 'LEXEME':
+      return ['SYMBOL', 'STRING'];
+    case 'NUMBER':
+      return ['INTEGER', 'FLOAT'];
+    case 'FACT-ADDRESS':
+      return ['FACT-ADDRESS'];
+    case '?VARIABLE':
+      return [...ANY_TYPES, 'FACT-ADDRESS'];
+    default:
+      return null;
+  }
+}
+
+/** Why an atom violates a slot's constraints, or null when it satisfies them. */
+export function atomViolation(slot: SlotDef, v: Atom): string | null {
+  const t = typeOf(v);
+  if (slot.types && !slot.types.has(t)) {
+    return `value ${displayForm(v)} of type ${t} is not allowed for slot ${slot.name} (allowed types: ${[...slot.types].join(' ')})`;
+  }
+  if (slot.allowed) {
+    const key = displayForm(v);
+    const any = slot.allowed.get('ANY');
+    const typed = slot.allowed.get(t);
+    const lexeme = t === 'SYMBOL' || t === 'STRING' ? slot.allowed.get('LEXEME' as TypeName) : undefined;
+    const number = t === 'INTEGER' || t === 'FLOAT' ? slot.allowed.get('NUMBER' as TypeName) : undefined;
+    const lists = [any, typed, lexeme, number].filter((l) => l !== undefined);
+    // Each allowed-* attribute only constrains values of its own type(s).
+    const constrained = any !== undefined || typed !== undefined || lexeme !== undefined || number !== undefined;
+    if (constrained && !lists.some((l) => l.has(key))) {
+      return `value ${key} is not among the allowed values of slot ${slot.name}`;
+    }
+  }
+  return null;
+}
+
+/** Checks a whole slot value (single or multi) and throws NAU_ENGINE_SLOT_TYPE when it violates. */
+export function checkSlotValue(tmpl: Template, slot: SlotDef, v: Value): void {
+  if (slot.multi !== isMultifield(v) && !tmpl.implied) {
+    throw new EngineError(
+      'NAU_ENGINE_SLOT_TYPE',
+      slot.multi
+        ? `multislot ${slot.name} of ${tmpl.name} needs a multifield value`
+        : `slot ${slot.name} of ${tmpl.name} needs a single value, got a multifield`,
+    );
+  }
+  const atoms = isMultifield(v) ? v : [v];
+  for (const a of atoms) {
+    const why = atomViolation(slot, a);
+    if (why !== null) throw new EngineError('NAU_ENGINE_SLOT_TYPE', `${why} in template ${tmpl.name}`);
+  }
+}
+
+/** The default CLIPS derives from a slot's constraints when none is given. */
+export function derivedDefault(slot: SlotDef): Value {
+  if (slot.multi) return [];
+  if (slot.firstAllowed !== null) return slot.firstAllowed;
+  const types = slot.types;
+  if (types === null || types.has('SYMBOL')) return NIL;
+  if (types.has('STRING')) return '';
+  if (types.has('INTEGER')) return 0n;
+  if (types.has('FLOAT')) return 0;
+  return FALSE;
+}
+
+/** The value a slot takes when an assert leaves it out. */
+export function slotDefault(tmpl: Template, slot: SlotDef): Value {
+  switch (slot.defaultKind) {
+    case 'static':
+      return slot.defaultValue ?? derivedDefault(slot);
+    case 'dynamic':
+      return slot.defaultCode ? slot.defaultCode() : derivedDefault(slot);
+    case 'derive':
+      return derivedDefault(slot);
+    case 'none':
+      throw new EngineError(
+        'NAU_ENGINE_SLOT_TYPE',
+        `slot ${slot.name} of template ${tmpl.name} has no default and must be given a value`,
+      );
+  }
+}
+
