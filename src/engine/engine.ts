@@ -21,7 +21,7 @@ import { Fact, factKey } from './fact.ts';
 import { defineFunction, type FunctionDef, type FunctionHost } from './functions.ts';
 import { findVisible, Module, templateVisible } from './module.ts';
 import { isList, Reader, type SExpr, type SList } from './reader.ts';
-import { removeToken, type NetworkHost, type TerminalNode } from './rete.ts';
+import { NegationNode, type NetworkHost, type PatternNode, removeToken, type TerminalNode } from './rete.ts';
 import type { Disjunct, Rule } from './rule.ts';
 import {
   checkSlotValue,
@@ -98,6 +98,10 @@ export class Engine implements CompileHost, NetworkHost {
   private halted = false;
   private firedInRun = 0;
   private readonly fireListeners = new Set<(f: Firing) => void>();
+  /** CLIPS shares joins between rules with equal LHS prefixes; their creation order decides
+   *  the order in which an assert visits rules, so it is tracked per prefix. */
+  private readonly joinOrders = new Map<string, { order: number; refs: number }>();
+  private joinCounter = 0;
 
   modules = new Map<string, Module>();
   currentModule!: Module;
@@ -251,9 +255,14 @@ export class Engine implements CompileHost, NetworkHost {
 
   /** Retracts every fact, asserts (initial-fact) and the deffacts, resets globals and focus. */
   reset(): void {
+    // As CLIPS: drop every activation (traced in agenda order), flush the network, retract the
+    // facts, then re-seed the rules (newest first) so LHS-less and not-first rules reactivate.
+    for (const m of this.modules.values()) for (const a of m.agenda.list()) this.deactivate(a.token);
+    this.flushNetwork();
     for (const f of [...this.wm.values()]) this.retractFact(f);
     this.nextFactId = 0;
     for (const m of this.modules.values()) m.agenda.clear();
+    this.seedRules();
     this.focusStack = [this.moduleNamed('MAIN')];
     for (const g of this.globals.values()) g.value = g.init([]);
     this.assertSlots(this.initialFactTemplate(), [[]]);
@@ -466,9 +475,13 @@ export class Engine implements CompileHost, NetworkHost {
     fact.retracted = true;
     this.wm.delete(fact.id);
     this.byKey.delete(fact.key);
+    // CLIPS undoes an assert in the exact reverse of the order the assert was processed.
     const entries = fact.entries;
     fact.entries = [];
-    for (const e of entries) e.node.rightRemove(e);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const e = entries[i] as (typeof entries)[number];
+      e.node.rightRemove(e);
+    }
   }
 
   resolveFact(target: Value, fn: string): Fact {
@@ -519,15 +532,42 @@ export class Engine implements CompileHost, NetworkHost {
     }
   }
 
+  /** Removes every partial match and alpha entry (the facts stay). */
+  private flushNetwork(): void {
+    for (const r of this.rules.values()) {
+      for (const d of r.disjuncts) {
+        removeToken(d.root);
+        for (const n of d.patternNodes) n.rightMem.clear();
+      }
+    }
+    for (const f of this.wm.values()) f.entries = [];
+  }
+
+  /** Puts every rule's root token back, newest rule first. */
+  private seedRules(): void {
+    const rules = [...this.rules.values()].sort((a, b) => b.order - a.order);
+    for (const r of rules) for (const d of r.disjuncts) (d.first as NonNullable<typeof d.first>).leftAdd(d.root);
+  }
+
   addRule(rule: Rule): void {
     const old = this.rules.get(ruleKey(rule.module.name, rule.name));
     if (old) this.removeRule(old);
     this.rules.set(ruleKey(rule.module.name, rule.name), rule);
     for (const d of rule.disjuncts) {
+      for (const node of d.patternNodes) {
+        let shared = this.joinOrders.get(node.prefixKey);
+        if (shared === undefined) {
+          shared = { order: this.joinCounter++, refs: 0 };
+          this.joinOrders.set(node.prefixKey, shared);
+        }
+        shared.refs++;
+        node.visitOrder = shared.order;
+        node.ruleOrder = rule.order;
+        insertListener(node.pattern.template.listeners, node);
+      }
       // Fill the alpha memories first, then push the root token through: activations for
       // facts already in working memory appear once, without transient add/remove traces.
       for (const node of d.patternNodes) {
-        node.pattern.template.listeners.push(node);
         for (const f of this.wm.values()) if (f.template === node.pattern.template) node.rightAdd(f);
       }
       (d.first as NonNullable<typeof d.first>).leftAdd(d.root);
@@ -543,6 +583,8 @@ export class Engine implements CompileHost, NetworkHost {
         const ls = node.pattern.template.listeners;
         const i = ls.indexOf(node);
         if (i >= 0) ls.splice(i, 1);
+        const shared = this.joinOrders.get(node.prefixKey);
+        if (shared && --shared.refs === 0) this.joinOrders.delete(node.prefixKey);
       }
       for (const f of this.wm.values()) {
         if (f.entries.some((e) => nodes.has(e.node))) f.entries = f.entries.filter((e) => !nodes.has(e.node));
@@ -607,6 +649,22 @@ export class Engine implements CompileHost, NetworkHost {
   }
 }
 
+/**
+ * Keeps listeners in the reverse of CLIPS's visiting order (asserts walk the list from the
+ * end): newest shared join first; inside one shared join, newest rule first, except that a
+ * `not` join removes its older rules' matches first (CLIPS removes the newest-created first).
+ */
+function insertListener(ls: PatternNode[], node: PatternNode): void {
+  const visitsFirst = (a: PatternNode, b: PatternNode): boolean => {
+    if (a.visitOrder !== b.visitOrder) return a.visitOrder > b.visitOrder;
+    const removes = a instanceof NegationNode && !a.exists;
+    return removes ? a.ruleOrder < b.ruleOrder : a.ruleOrder > b.ruleOrder;
+  };
+  let i = ls.length;
+  while (i > 0 && visitsFirst(ls[i - 1] as PatternNode, node)) i--;
+  ls.splice(i, 0, node);
+}
+
 const CONSTRUCTS = new Set(['deftemplate', 'deffacts', 'defrule', 'deffunction', 'defglobal', 'defmodule']);
 
 function ruleKey(module: string, name: string): string {
@@ -623,9 +681,9 @@ export function factLabel(id: number): string {
   return s.length >= 8 ? `${s} ` : s.padEnd(8);
 }
 
+/** The partial match as CLIPS prints it: `f-1,*,f-3`; a match with no CE shown prints `*`. */
 export function basisText(token: Token): string {
-  return token
-    .basis()
-    .map((b) => (b === '*' ? '*' : `f-${b.id}`))
-    .join(',');
+  const basis = token.basis();
+  if (basis.length === 0) return '*';
+  return basis.map((b) => (b === '*' ? '*' : `f-${b.id}`)).join(',');
 }

@@ -207,9 +207,10 @@ function matchSeq(
   let minRest = 0;
   for (let k = fi + 1; k < fields.length; k++) if (!(fields[k] as Field).multi) minRest++;
   const maxLen = items.length - pos - minRest;
-  // A trailing multifield field takes exactly the rest.
+  // A trailing multifield field takes exactly the rest. CLIPS produces the longest segment's
+  // match first, which decides the order of activations created by one fact.
   const minLen = fi === fields.length - 1 ? maxLen : 0;
-  for (let len = minLen; len <= maxLen; len++) {
+  for (let len = maxLen; len >= minLen; len--) {
     if (applyField(fd, items.slice(pos, pos + len), frame)) {
       matchSeq(fields, fi + 1, items, pos + len, frame, done);
     }

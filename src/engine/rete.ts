@@ -73,9 +73,11 @@ export function removeToken(t: Token): void {
   t.parent?.children?.delete(t);
 }
 
+/** Removes a token's children, newest first (CLIPS keeps child lists newest-first). */
 export function removeChildren(t: Token): void {
   if (t.children === null || t.children.size === 0) return;
-  for (const c of [...t.children]) removeToken(c);
+  const kids = [...t.children];
+  for (let i = kids.length - 1; i >= 0; i--) removeToken(kids[i] as Token);
 }
 
 function newestFirst<T>(set: Set<T> | undefined): T[] {
@@ -92,11 +94,15 @@ export abstract class PatternNode extends BetaNode {
   constructor(
     host: NetworkHost,
     readonly pattern: CompiledPattern,
-    /** Rule definition order, to visit patterns in the order CLIPS does. */
-    readonly order: number,
+    /** Canonical text of the rule's CEs up to this one; equal prefixes share a join in CLIPS. */
+    readonly prefixKey: string,
   ) {
     super(host);
   }
+
+  /** Set by the engine: creation order of the (CLIPS-shared) join, then of the rule. */
+  visitOrder = 0;
+  ruleOrder = 0;
 
   /** Merges an entry's values into a copy of the token's frame; null when beta tests fail. */
   protected merge(t: Token, e: AlphaEntry): Value[] | null {
@@ -169,7 +175,8 @@ export class JoinNode extends PatternNode {
   }
 
   protected entryRemoved(e: AlphaEntry): void {
-    for (const c of [...e.children]) removeToken(c);
+    const kids = [...e.children];
+    for (let i = kids.length - 1; i >= 0; i--) removeToken(kids[i] as Token);
   }
 }
 
@@ -178,10 +185,10 @@ export class NegationNode extends PatternNode {
   constructor(
     host: NetworkHost,
     pattern: CompiledPattern,
-    order: number,
+    prefixKey: string,
     readonly exists: boolean,
   ) {
-    super(host, pattern, order);
+    super(host, pattern, prefixKey);
   }
 
   private passes(t: Token): boolean {

@@ -177,30 +177,18 @@ function alternatives(ce: CE, construct: string): FlatCE[][] {
   }
 }
 
-const INITIAL_FACT: SList = {
-  kind: 'list',
-  items: [
-    {
-      kind: 'atom',
-      tok: { kind: 'SYMBOL', text: 'initial-fact', line: 0, column: 0, start: 0, end: 0 },
-      loc: { source: '<builtin>', line: 0, column: 0 },
-    },
-  ],
-  loc: { source: '<builtin>', line: 0, column: 0 },
-  start: 0,
-  end: 0,
-};
-
 function buildDisjunct(rule: Rule, ces: FlatCE[], rhsItems: readonly SExpr[], construct: string, env: RuleBuildEnv): Disjunct {
-  // CLIPS 6.30 starts a rule whose first CE is not a positive pattern with (initial-fact).
-  const first = ces[0];
-  if (first === undefined || first.kind !== 'pattern') ces.unshift({ kind: 'pattern', p: INITIAL_FACT, factVar: null });
+  // CLIPS 6.30 needs no (initial-fact) for rules that start with not/exists/test or have no
+  // LHS: the disjunct's root token is the left input of the first node.
   const scope = new Scope(true);
   const c = env.ctx(scope);
   const vars: RuleVars = { boundIn: new Map() };
   const d = new Disjunct(rule, scope);
   const nodes: BetaNode[] = [];
+  const renames = new Map<string, string>();
+  let prefix = '';
   ces.forEach((ce, n) => {
+    prefix += canonicalCE(ce, renames);
     if (ce.kind === 'test') {
       const code = compileExpr(ce.expr, c);
       nodes.push(new TestNode(env.network, (f) => truthy(code(f))));
@@ -208,7 +196,7 @@ function buildDisjunct(rule: Rule, ces: FlatCE[], rhsItems: readonly SExpr[], co
     }
     if (ce.kind === 'pattern') {
       const pat = compilePattern(ce.p, c, vars, n, ce.factVar);
-      const node = new JoinNode(env.network, pat, rule.order);
+      const node = new JoinNode(env.network, pat, prefix);
       d.patternNodes.push(node);
       nodes.push(node);
       return;
@@ -220,7 +208,7 @@ function buildDisjunct(rule: Rule, ces: FlatCE[], rhsItems: readonly SExpr[], co
       c.scope.vars.delete(v);
       vars.boundIn.delete(v);
     }
-    const node = new NegationNode(env.network, pat, rule.order, ce.kind === 'exists');
+    const node = new NegationNode(env.network, pat, prefix, ce.kind === 'exists');
     d.patternNodes.push(node);
     nodes.push(node);
   });
@@ -231,4 +219,40 @@ function buildDisjunct(rule: Rule, ces: FlatCE[], rhsItems: readonly SExpr[], co
   d.first = nodes[0] as BetaNode;
   d.terminal = terminal;
   return d;
+}
+
+/**
+ * The CE text with variables renamed by first appearance. Rules whose LHS share a prefix share
+ * join nodes in CLIPS; the engine uses this key to visit pattern nodes in CLIPS's order.
+ */
+function canonicalCE(ce: FlatCE, renames: Map<string, string>): string {
+  const ser = (e: SExpr): string => {
+    if (e.kind === 'list') return `(${e.items.map(ser).join(' ')})`;
+    const t = e.tok;
+    // A wildcard tests nothing, like a variable seen for the first time.
+    if (t.kind === 'SF_WILD' || t.kind === 'MF_WILD') {
+      const r = `v${renames.size}`;
+      renames.set(`\u0000${renames.size}`, r);
+      return `${t.kind === 'MF_WILD' ? '$?' : '?'}${r}`;
+    }
+    if (t.kind === 'SF_VAR' || t.kind === 'MF_VAR') {
+      let r = renames.get(t.text);
+      if (r === undefined) {
+        r = `v${renames.size}`;
+        renames.set(t.text, r);
+      }
+      return `${t.kind === 'MF_VAR' ? '$?' : '?'}${r}`;
+    }
+    return t.kind === 'STRING' ? JSON.stringify(t.text) : `${t.kind}:${t.text}`;
+  };
+  switch (ce.kind) {
+    case 'pattern':
+      return `P${ce.factVar === null ? '' : '@'}${ser(ce.p)}`;
+    case 'test':
+      return `T${ser(ce.expr)}`;
+    default: {
+      const inner = ce.inner[0] as Extract<FlatCE, { kind: 'pattern' }>;
+      return `${ce.kind === 'not' ? 'N' : 'E'}${ser(inner.p)}`;
+    }
+  }
 }
