@@ -6,11 +6,11 @@ import { EngineError } from './errors.ts';
 import type { Fact } from './fact.ts';
 import { defineFunction, type FunctionDef } from './functions.ts';
 import { templateVisible } from './module.ts';
-import { FALSE, isFactRef, NIL, Sym, TRUE, type Value } from './values.ts';
+import { FALSE, isFactRef, Sym, TRUE, type Value, VOID } from './values.ts';
 
-const WATCHABLE = new Set(['facts', 'rules', 'activations']);
+const WATCHABLE = new Set(['facts', 'rules', 'activations', 'focus']);
 /** Watch items CLIPS knows that produce no output in this engine's supported subset. */
-const SILENT_WATCH = new Set(['compilations', 'statistics', 'globals', 'deffunctions', 'focus']);
+const SILENT_WATCH = new Set(['compilations', 'statistics', 'globals', 'deffunctions']);
 
 function symArg(fn: string, v: Value | undefined): string {
   if (v instanceof Sym) return v.name;
@@ -28,26 +28,26 @@ export function registerCommands(engine: Engine, add: (def: FunctionDef) => void
   add(
     defineFunction('reset', 0, 0, () => {
       engine.reset();
-      return FALSE;
+      return VOID;
     }),
   );
   add(
     defineFunction('clear', 0, 0, () => {
       engine.clear();
-      return FALSE;
+      return VOID;
     }),
   );
   add(
     defineFunction('run', 0, 1, (args) => {
       const n = args.length === 0 ? -1 : intArg('run', args[0]);
       engine.runLoop(n < 0 ? engine.maxFirings : n);
-      return FALSE;
+      return VOID;
     }),
   );
   add(
     defineFunction('halt', 0, 0, () => {
       engine.halt();
-      return FALSE;
+      return VOID;
     }),
   );
   add(
@@ -64,7 +64,7 @@ export function registerCommands(engine: Engine, add: (def: FunctionDef) => void
   );
   add(
     defineFunction('pop-focus', 0, 0, () => {
-      const top = engine.focusStack.pop();
+      const top = engine.popFocus();
       return top ? Sym.of(top.name) : FALSE;
     }),
   );
@@ -96,7 +96,7 @@ export function registerCommands(engine: Engine, add: (def: FunctionDef) => void
         }
         engine.retractFact(f);
       }
-      return FALSE;
+      return VOID;
     }),
   );
   add(
@@ -134,7 +134,7 @@ export function registerCommands(engine: Engine, add: (def: FunctionDef) => void
         throw new EngineError('NAU_ENGINE_ARGUMENTS', `cannot watch ${item}`);
       }
     }
-    return FALSE;
+    return VOID;
   };
   add(defineFunction('watch', 1, -1, watch(true)));
   add(defineFunction('unwatch', 1, -1, watch(false)));
@@ -159,7 +159,7 @@ export function registerCommands(engine: Engine, add: (def: FunctionDef) => void
       }
       // CLIPS prints nothing at all when no fact is listed.
       if (n > 0) engine.write('t', `${text}For a total of ${plural(n, 'fact')}.\n`);
-      return FALSE;
+      return VOID;
     }),
   );
   add(
@@ -171,8 +171,7 @@ export function registerCommands(engine: Engine, add: (def: FunctionDef) => void
       if (acts.length > 0) {
         engine.write('t', `${text}For a total of ${plural(acts.length, 'activation')}.\n`);
       }
-      return FALSE;
+      return VOID;
     }),
   );
-  add(defineFunction('nil-value', 0, 0, () => NIL));
 }

@@ -76,6 +76,7 @@ export interface WatchFlags {
   facts: boolean;
   rules: boolean;
   activations: boolean;
+  focus: boolean;
 }
 
 export interface Deffacts {
@@ -85,7 +86,7 @@ export interface Deffacts {
 }
 
 export class Engine implements CompileHost, NetworkHost {
-  readonly watch: WatchFlags = { facts: false, rules: false, activations: false };
+  readonly watch: WatchFlags = { facts: false, rules: false, activations: false, focus: false };
   readonly functionHost: FunctionHost;
 
   /** Live facts by id, in assertion order. */
@@ -263,7 +264,8 @@ export class Engine implements CompileHost, NetworkHost {
     this.nextFactId = 0;
     for (const m of this.modules.values()) m.agenda.clear();
     this.seedRules();
-    this.focusStack = [this.moduleNamed('MAIN')];
+    while (this.focusStack.length > 0) this.popFocus();
+    this.focusModule(this.moduleNamed('MAIN'));
     for (const g of this.globals.values()) g.value = g.init([]);
     this.assertSlots(this.initialFactTemplate(), [[]]);
     for (const d of this.deffacts.values()) for (const make of d.facts) make([]);
@@ -279,7 +281,7 @@ export class Engine implements CompileHost, NetworkHost {
     this.modules.set('MAIN', main);
     this.currentModule = main;
     this.compileModule = main;
-    this.focusStack = [];
+    this.focusStack = [main];
     this.deffacts.clear();
     this.globals.clear();
     this.deffunctions.clear();
@@ -385,7 +387,17 @@ export class Engine implements CompileHost, NetworkHost {
   }
 
   focusModule(m: Module): void {
-    if (this.focusStack.at(-1) !== m) this.focusStack.push(m);
+    const top = this.focusStack.at(-1);
+    if (top === m) return;
+    this.focusStack.push(m);
+    if (this.watch.focus) this.write('wtrace', `==> Focus ${m.name}${top ? ` from ${top.name}` : ''}\n`);
+  }
+
+  popFocus(): Module | undefined {
+    const m = this.focusStack.pop();
+    const top = this.focusStack.at(-1);
+    if (m && this.watch.focus) this.write('wtrace', `<== Focus ${m.name}${top ? ` to ${top.name}` : ''}\n`);
+    return m;
   }
 
   halt(): void {
@@ -600,13 +612,13 @@ export class Engine implements CompileHost, NetworkHost {
   runLoop(limit: number, onFiring?: (f: Firing) => void): RunResult['stopped'] {
     this.halted = false;
     this.firedInRun = 0;
-    if (this.focusStack.length === 0) this.focusStack.push(this.moduleNamed('MAIN'));
+    if (this.focusStack.length === 0) this.focusModule(this.moduleNamed('MAIN'));
     while (this.firedInRun < limit) {
       const top = this.focusStack.at(-1);
       if (top === undefined) return 'empty';
       const act = top.agenda.pop();
       if (act === undefined) {
-        this.focusStack.pop();
+        this.popFocus();
         continue;
       }
       const firing = this.fire(act);
@@ -643,6 +655,9 @@ export class Engine implements CompileHost, NetworkHost {
         }
         throw x;
       }
+    }
+    if (this.halted && this.watch.rules) {
+      this.write('wtrace', `[PRCCODE4] Execution halted during the actions of defrule ${rule.name}.\n`);
     }
     for (const l of this.fireListeners) l(firing);
     return firing;

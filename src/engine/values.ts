@@ -34,6 +34,8 @@ export type Value = Atom | Multifield;
 export const TRUE = Sym.of('TRUE');
 export const FALSE = Sym.of('FALSE');
 export const NIL = Sym.of('nil');
+/** What CLIPS's void functions (printout, run, facts, ...) return: prints as nothing. */
+export const VOID = Sym.of('');
 
 export type TypeName = 'SYMBOL' | 'STRING' | 'INTEGER' | 'FLOAT' | 'MULTIFIELD' | 'FACT-ADDRESS';
 

@@ -10,6 +10,7 @@ import {
   Sym,
   typeOf,
   type Value,
+  VOID,
 } from '../values.ts';
 import { argAt, intArg } from './math.ts';
 
@@ -40,7 +41,7 @@ const CONTROL: ReadonlyMap<Sym, string> = new Map([
   [Sym.of('ff'), '\f'],
 ]);
 
-// CLIPS's printout returns no value at all; FALSE is the closest representable stand-in.
+// CLIPS's printout returns no value at all (VOID prints as nothing).
 const printout = defineFunction('printout', 1, -1, (args, host) => {
   const name = logicalName('printout', args);
   let text = '';
@@ -49,7 +50,7 @@ const printout = defineFunction('printout', 1, -1, (args, host) => {
     text += control ?? printForm(v);
   }
   host.write(name, text);
-  return FALSE;
+  return VOID;
 });
 
 // ---- format -------------------------------------------------------------------------------
