@@ -68,9 +68,14 @@ function runOn(engine: Engine, text: string, options: BatchOptions): BatchResult
 
 function runBatchCommand(engine: Engine, form: SList, options: BatchOptions): BatchResult {
   const arg = form.items[1];
-  const path = arg?.kind === 'atom' && (arg.tok.kind === 'STRING' || arg.tok.kind === 'SYMBOL') ? arg.tok.text : undefined;
+  const path =
+    arg?.kind === 'atom' && (arg.tok.kind === 'STRING' || arg.tok.kind === 'SYMBOL')
+      ? arg.tok.text
+      : undefined;
   if (path === undefined || options.readFile === undefined) {
-    throw new EngineError('NAU_ENGINE_ARGUMENTS', 'batch expects a file name', { location: form.loc });
+    throw new EngineError('NAU_ENGINE_ARGUMENTS', 'batch expects a file name', {
+      location: form.loc,
+    });
   }
   return runOn(engine, options.readFile(path), { ...options, source: path });
 }

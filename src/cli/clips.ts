@@ -13,7 +13,11 @@ export interface ClipsCommandOptions {
 export function clipsCommand(opts: ClipsCommandOptions): number {
   const write = (t: string) => process.stdout.write(t);
   const readFile = (p: string) => readFileSync(p, 'utf8');
-  const engine = new Engine({ write: (_n, t) => write(t), clock: () => Date.now() / 1000, readFile });
+  const engine = new Engine({
+    write: (_n, t) => write(t),
+    clock: () => Date.now() / 1000,
+    readFile,
+  });
   let failed = false;
   for (const f of opts.files) {
     try {
@@ -29,7 +33,9 @@ export function clipsCommand(opts: ClipsCommandOptions): number {
     try {
       text = readFile(b);
     } catch (x) {
-      process.stderr.write(`[NAU_ENGINE_IO] cannot read batch file ${b}: ${(x as Error).message}\n`);
+      process.stderr.write(
+        `[NAU_ENGINE_IO] cannot read batch file ${b}: ${(x as Error).message}\n`,
+      );
       return 2;
     }
     const r = runClipsBatch(text, { source: b, write, readFile, engine });

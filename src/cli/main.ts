@@ -9,7 +9,12 @@ program.name('nautilus').description('Policy-first data broker for AI agents').v
 program
   .command('clips')
   .description('run CLIPS programs (batch files and .clp construct files) like `clips -f2`')
-  .option('-f, --batch <file>', 'batch file of commands to run (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option(
+    '-f, --batch <file>',
+    'batch file of commands to run (repeatable)',
+    (v: string, acc: string[]) => [...acc, v],
+    [] as string[],
+  )
   .argument('[files...]', '.clp files of constructs to load first')
   .action((files: string[], opts: { batch: string[] }) => {
     process.exitCode = clipsCommand({ batch: opts.batch, files });

@@ -68,9 +68,7 @@ export function registerCommands(engine: Engine, add: (def: FunctionDef) => void
       return top ? Sym.of(top.name) : FALSE;
     }),
   );
-  add(
-    defineFunction('get-current-module', 0, 0, () => Sym.of(engine.currentModule.name)),
-  );
+  add(defineFunction('get-current-module', 0, 0, () => Sym.of(engine.currentModule.name)));
   add(
     defineFunction('set-current-module', 1, 1, (args) => {
       const previous = engine.currentModule;
@@ -92,7 +90,10 @@ export function registerCommands(engine: Engine, add: (def: FunctionDef) => void
         }
         const f = engine.fact(intArg('retract', a));
         if (f === undefined) {
-          throw new EngineError('NAU_ENGINE_UNKNOWN_FACT', `retract: fact f-${String(a)} does not exist`);
+          throw new EngineError(
+            'NAU_ENGINE_UNKNOWN_FACT',
+            `retract: fact f-${String(a)} does not exist`,
+          );
         }
         engine.retractFact(f);
       }
@@ -102,7 +103,8 @@ export function registerCommands(engine: Engine, add: (def: FunctionDef) => void
   add(
     defineFunction('assert-string', 1, 1, (args) => {
       const text = args[0];
-      if (typeof text !== 'string') throw new EngineError('NAU_ENGINE_ARGUMENTS', 'assert-string expects a string');
+      if (typeof text !== 'string')
+        throw new EngineError('NAU_ENGINE_ARGUMENTS', 'assert-string expects a string');
       const before = engine.facts().length;
       const f = engine.assertString(text);
       return engine.facts().length > before ? f : FALSE;
@@ -111,14 +113,16 @@ export function registerCommands(engine: Engine, add: (def: FunctionDef) => void
   add(
     defineFunction('fact-index', 1, 1, (args) => {
       const f = args[0] as Value;
-      if (!isFactRef(f)) throw new EngineError('NAU_ENGINE_ARGUMENTS', 'fact-index expects a fact address');
+      if (!isFactRef(f))
+        throw new EngineError('NAU_ENGINE_ARGUMENTS', 'fact-index expects a fact address');
       return BigInt(f.id);
     }),
   );
   add(
     defineFunction('load', 1, 1, (args) => {
       const p = args[0];
-      if (typeof p !== 'string' && !(p instanceof Sym)) throw new EngineError('NAU_ENGINE_ARGUMENTS', 'load expects a file name');
+      if (typeof p !== 'string' && !(p instanceof Sym))
+        throw new EngineError('NAU_ENGINE_ARGUMENTS', 'load expects a file name');
       engine.load(typeof p === 'string' ? p : p.name);
       return TRUE;
     }),
@@ -164,10 +168,12 @@ export function registerCommands(engine: Engine, add: (def: FunctionDef) => void
   );
   add(
     defineFunction('agenda', 0, 1, (args) => {
-      const module = args[0] instanceof Sym ? engine.moduleNamed(args[0].name) : engine.currentModule;
+      const module =
+        args[0] instanceof Sym ? engine.moduleNamed(args[0].name) : engine.currentModule;
       const acts = module.agenda.list();
       let text = '';
-      for (const a of acts) text += `${String(a.salience).padEnd(6)} ${a.rule.name}: ${basisText(a.token)}\n`;
+      for (const a of acts)
+        text += `${String(a.salience).padEnd(6)} ${a.rule.name}: ${basisText(a.token)}\n`;
       if (acts.length > 0) {
         engine.write('t', `${text}For a total of ${plural(acts.length, 'activation')}.\n`);
       }

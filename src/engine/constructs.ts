@@ -2,13 +2,20 @@
 // defmodule. Every error names the construct and the location of the offending form.
 import type { Engine } from './engine.ts';
 import { EngineError } from './errors.ts';
-import { type Code, compileBody, compileExpr, compileFactSpec, ReturnSignal, Scope } from './expr.ts';
+import {
+  type Code,
+  compileBody,
+  compileExpr,
+  compileFactSpec,
+  ReturnSignal,
+  Scope,
+} from './expr.ts';
 import { defineFunction, type FunctionDef } from './functions.ts';
 import { Module, type PortSpec } from './module.ts';
 import { headName, isList, type SExpr, type SList, symbolName } from './reader.ts';
 import { buildRule } from './rule.ts';
 import { atomViolation, expandTypeKeyword, type SlotDef, Template } from './template.ts';
-import { type Atom, displayForm, isMultifield, type TypeName, typeOf, type Value } from './values.ts';
+import { type Atom, displayForm, isMultifield, type TypeName, type Value } from './values.ts';
 
 /** A symbol's text, or `?NAME` for the keywords ?ALL, ?NONE, ?DERIVE, ?VARIABLE. */
 function word(e: SExpr | undefined): string | undefined {
@@ -16,7 +23,12 @@ function word(e: SExpr | undefined): string | undefined {
   return symbolName(e);
 }
 
-function fail(at: SExpr, reason: string, construct: string, code: EngineError['code'] = 'NAU_ENGINE_SYNTAX') {
+function fail(
+  at: SExpr,
+  reason: string,
+  construct: string,
+  code: EngineError['code'] = 'NAU_ENGINE_SYNTAX',
+) {
   return new EngineError(code, reason, { location: at.loc, construct });
 }
 
@@ -25,40 +37,53 @@ function splitName(engine: Engine, full: string, at: SExpr, construct: string): 
   const sep = full.indexOf('::');
   if (sep < 0) return [engine.currentModule, full];
   const m = engine.modules.get(full.slice(0, sep));
-  if (m === undefined) throw fail(at, `unknown module ${full.slice(0, sep)}`, construct, 'NAU_ENGINE_BUILD');
+  if (m === undefined)
+    throw fail(at, `unknown module ${full.slice(0, sep)}`, construct, 'NAU_ENGINE_BUILD');
   return [m, full.slice(sep + 2)];
 }
 
 export function defineConstruct(engine: Engine, form: SList): void {
   const kind = headName(form) as string;
-  if (kind === 'defglobal') return defineGlobals(engine, form);
+  if (kind === 'defglobal') {
+    defineGlobals(engine, form);
+    return;
+  }
   const nameAt = form.items[1];
   const full = symbolName(nameAt);
   if (full === undefined || nameAt === undefined) throw fail(form, `${kind} expects a name`, kind);
-  if (kind === 'defmodule') return defineModule(engine, form, full);
+  if (kind === 'defmodule') {
+    defineModule(engine, form, full);
+    return;
+  }
   const [module, name] = splitName(engine, full, nameAt, `${kind} ${full}`);
   engine.compileModule = module;
   const construct = `${kind} ${module.name}::${name}`;
   try {
     switch (kind) {
       case 'deftemplate':
-        return defineTemplate(engine, form, module, name, construct);
+        defineTemplate(engine, form, module, name, construct);
+        break;
       case 'deffacts':
-        return defineDeffacts(engine, form, module, name, construct);
+        defineDeffacts(engine, form, module, name, construct);
+        break;
       case 'defrule':
-        return engine.addRule(buildRule(form, name, module, engine.nextRuleOrder(), ruleEnv(engine)));
+        engine.addRule(
+          buildRule(form, name, module, engine.nextRuleOrder(), ruleEnv(engine, construct)),
+        );
+        break;
       case 'deffunction':
-        return defineFunctionConstruct(engine, form, name, construct);
+        defineFunctionConstruct(engine, form, name, construct);
+        break;
     }
   } catch (x) {
     throw x instanceof EngineError ? x.at(form.loc, construct) : x;
   }
 }
 
-function ruleEnv(engine: Engine) {
+function ruleEnv(engine: Engine, construct: string) {
   return {
     network: engine,
-    ctx: (scope: Scope) => engine.context(scope, 'defrule'),
+    ctx: (scope: Scope) => engine.context(scope, construct),
     evalConstant: (e: SExpr, c: ReturnType<Engine['context']>) => compileExpr(e, c)([]),
   };
 }
@@ -73,21 +98,38 @@ function body(form: SList): SExpr[] {
 
 // ---- deftemplate ----------------------------------------------------------------------------
 
-function defineTemplate(engine: Engine, form: SList, module: Module, name: string, construct: string): void {
+function defineTemplate(
+  engine: Engine,
+  form: SList,
+  module: Module,
+  name: string,
+  construct: string,
+): void {
   const slots: SlotDef[] = [];
   for (const item of body(form)) {
     const kind = headName(item);
-    if (!isList(item) || (kind !== 'slot' && kind !== 'multislot' && kind !== 'field' && kind !== 'multifield')) {
+    if (
+      !isList(item) ||
+      (kind !== 'slot' && kind !== 'multislot' && kind !== 'field' && kind !== 'multifield')
+    ) {
       throw fail(item, 'expected (slot name ...) or (multislot name ...)', construct);
     }
     const slotName = symbolName(item.items[1]);
     if (slotName === undefined) throw fail(item, `${kind} expects a name`, construct);
-    if (slots.some((s) => s.name === slotName)) throw fail(item, `slot ${slotName} is defined twice`, construct, 'NAU_ENGINE_BUILD');
-    slots.push(parseSlot(engine, item, slotName, kind === 'multislot' || kind === 'multifield', construct));
+    if (slots.some((s) => s.name === slotName))
+      throw fail(item, `slot ${slotName} is defined twice`, construct, 'NAU_ENGINE_BUILD');
+    slots.push(
+      parseSlot(engine, item, slotName, kind === 'multislot' || kind === 'multifield', construct),
+    );
   }
   const existing = module.templates.get(name);
   if (existing && existing.listeners.length > 0) {
-    throw fail(form, `template ${name} is in use by rules and cannot be redefined`, construct, 'NAU_ENGINE_BUILD');
+    throw fail(
+      form,
+      `template ${name} is in use by rules and cannot be redefined`,
+      construct,
+      'NAU_ENGINE_BUILD',
+    );
   }
   module.templates.set(name, new Template(name, module, slots, false));
 }
@@ -102,7 +144,13 @@ const ALLOWED: Record<string, TypeName | 'ANY' | 'LEXEME' | 'NUMBER'> = {
   'allowed-numbers': 'NUMBER',
 };
 
-function parseSlot(engine: Engine, item: SList, name: string, multi: boolean, construct: string): SlotDef {
+function parseSlot(
+  engine: Engine,
+  item: SList,
+  name: string,
+  multi: boolean,
+  construct: string,
+): SlotDef {
   let types: Set<TypeName> | null = null;
   let allowed: Map<string, Set<string>> | null = null;
   let firstAllowed: Atom | null = null;
@@ -111,13 +159,15 @@ function parseSlot(engine: Engine, item: SList, name: string, multi: boolean, co
   let dynamic = false;
   for (const attr of item.items.slice(2)) {
     const a = headName(attr);
-    if (!isList(attr) || a === undefined) throw fail(attr, `expected a slot attribute in slot ${name}`, construct);
+    if (!isList(attr) || a === undefined)
+      throw fail(attr, `expected a slot attribute in slot ${name}`, construct);
     const args = attr.items.slice(1);
     if (a === 'type') {
       types = new Set();
       for (const t of args) {
         const expanded = expandTypeKeyword(word(t) ?? '');
-        if (expanded === null) throw fail(t, `unknown type ${displayArg(t)} in slot ${name}`, construct);
+        if (expanded === null)
+          throw fail(t, `unknown type ${displayArg(t)} in slot ${name}`, construct);
         for (const x of expanded) types.add(x);
       }
     } else if (a in ALLOWED) {
@@ -125,7 +175,8 @@ function parseSlot(engine: Engine, item: SList, name: string, multi: boolean, co
       const key = ALLOWED[a] as string;
       const set = allowed.get(key) ?? new Set<string>();
       for (const v of args) {
-        if (v.kind !== 'atom' || v.tok.value === undefined) throw fail(v, `${a} expects constants`, construct);
+        if (v.kind !== 'atom' || v.tok.value === undefined)
+          throw fail(v, `${a} expects constants`, construct);
         set.add(displayForm(v.tok.value));
         firstAllowed ??= v.tok.value;
       }
@@ -140,7 +191,12 @@ function parseSlot(engine: Engine, item: SList, name: string, multi: boolean, co
         defaultExprs = args;
       }
     } else {
-      throw fail(attr, `unsupported slot attribute ${a} in slot ${name}`, construct, 'NAU_ENGINE_BUILD');
+      throw fail(
+        attr,
+        `unsupported slot attribute ${a} in slot ${name}`,
+        construct,
+        'NAU_ENGINE_BUILD',
+      );
     }
   }
   const def: SlotDef = {
@@ -161,12 +217,17 @@ function parseSlot(engine: Engine, item: SList, name: string, multi: boolean, co
         if (why !== null) throw fail(e, `default ${why}`, construct, 'NAU_ENGINE_SLOT_TYPE');
       }
     }
-    const codes = defaultExprs.map((e) => compileExpr(e, engine.context(new Scope(false), construct)));
+    const codes = defaultExprs.map((e) =>
+      compileExpr(e, engine.context(new Scope(false), construct)),
+    );
     const code: () => Value = () => {
       const vals = codes.map((k) => k([]));
       if (multi) return vals.flatMap((v) => (isMultifield(v) ? [...v] : [v]));
       if (vals.length !== 1) {
-        throw new EngineError('NAU_ENGINE_SLOT_TYPE', `default of single-field slot ${name} must be one value`);
+        throw new EngineError(
+          'NAU_ENGINE_SLOT_TYPE',
+          `default of single-field slot ${name} must be one value`,
+        );
       }
       return vals[0] as Value;
     };
@@ -182,7 +243,13 @@ function displayArg(e: SExpr): string {
 
 // ---- deffacts -------------------------------------------------------------------------------
 
-function defineDeffacts(engine: Engine, form: SList, module: Module, name: string, construct: string): void {
+function defineDeffacts(
+  engine: Engine,
+  form: SList,
+  module: Module,
+  name: string,
+  construct: string,
+): void {
   const c = engine.context(new Scope(false), construct);
   const builders = body(form).map((p) => compileFactSpec(p, c));
   engine.deffacts.set(`${module.name}::${name}`, {
@@ -197,7 +264,12 @@ function defineDeffacts(engine: Engine, form: SList, module: Module, name: strin
 
 // ---- deffunction ----------------------------------------------------------------------------
 
-function defineFunctionConstruct(engine: Engine, form: SList, name: string, construct: string): void {
+function defineFunctionConstruct(
+  engine: Engine,
+  form: SList,
+  name: string,
+  construct: string,
+): void {
   const items = body(form);
   const params = items[0];
   if (!isList(params)) throw fail(form, 'deffunction expects a parameter list', construct);
@@ -221,7 +293,8 @@ function defineFunctionConstruct(engine: Engine, form: SList, name: string, cons
   const def: FunctionDef = defineFunction(name, min, wildcard === null ? min : -1, (args) => {
     const frame = new Array<Value>(scope.size);
     for (let i = 0; i < min; i++) frame[i] = args[i] as Value;
-    if (wildcard !== null) frame[wildcard] = args.slice(min).flatMap((v) => (isMultifield(v) ? [...v] : [v]));
+    if (wildcard !== null)
+      frame[wildcard] = args.slice(min).flatMap((v) => (isMultifield(v) ? [...v] : [v]));
     try {
       return bodyCode(frame);
     } catch (x) {
@@ -249,7 +322,12 @@ function defineGlobals(engine: Engine, form: SList): void {
     const v = items[i];
     const eq = items[i + 1];
     const valueAt = items[i + 2];
-    if (v?.kind !== 'atom' || v.tok.kind !== 'GLOBAL' || symbolName(eq) !== '=' || valueAt === undefined) {
+    if (
+      v?.kind !== 'atom' ||
+      v.tok.kind !== 'GLOBAL' ||
+      symbolName(eq) !== '=' ||
+      valueAt === undefined
+    ) {
       throw fail(v ?? form, 'defglobal expects ?*name* = value', 'defglobal');
     }
     const construct = `defglobal ?*${v.tok.text}*`;
@@ -284,8 +362,20 @@ function defineModule(engine: Engine, form: SList, name: string): void {
     } else {
       const fromName = symbolName(spec.items[1]);
       const from = fromName === undefined ? undefined : engine.modules.get(fromName);
-      if (from === undefined) throw fail(spec, `import from unknown module ${fromName ?? '?'}`, construct, 'NAU_ENGINE_BUILD');
-      if (from.exports === null) throw fail(spec, `module ${from.name} does not export any constructs`, construct, 'NAU_ENGINE_BUILD');
+      if (from === undefined)
+        throw fail(
+          spec,
+          `import from unknown module ${fromName ?? '?'}`,
+          construct,
+          'NAU_ENGINE_BUILD',
+        );
+      if (from.exports === null)
+        throw fail(
+          spec,
+          `module ${from.name} does not export any constructs`,
+          construct,
+          'NAU_ENGINE_BUILD',
+        );
       module.imports.push({ from, ...parsePort(spec.items.slice(2), spec, construct) });
     }
   }
@@ -300,12 +390,14 @@ function parsePort(items: readonly SExpr[], at: SList, construct: string): PortS
   if (first === '?NONE' && items.length === 1) return { all: false, byType: new Map() };
   const type = first;
   if (type === undefined || !['deftemplate', 'deffunction', 'defglobal'].includes(type)) {
-    throw fail(at, 'expected ?ALL, ?NONE or a construct type (deftemplate, deffunction, defglobal)', construct);
+    throw fail(
+      at,
+      'expected ?ALL, ?NONE or a construct type (deftemplate, deffunction, defglobal)',
+      construct,
+    );
   }
   const rest = items.slice(1).map((x) => word(x) ?? '');
   const byType = new Map<string, 'all' | ReadonlySet<string>>();
   byType.set(type, rest.length === 1 && rest[0] === '?ALL' ? 'all' : new Set(rest));
   return { all: false, byType };
 }
-
-export { typeOf };

@@ -1,27 +1,10 @@
 // Conversions between plain JS values (the TypeScript API) and CLIPS values.
 import { EngineError } from './errors.ts';
 import type { SlotDef } from './template.ts';
-import {
-  type Atom,
-  FALSE,
-  isFactRef,
-  isMultifield,
-  NIL,
-  Sym,
-  TRUE,
-  type Value,
-} from './values.ts';
+import { type Atom, FALSE, isFactRef, isMultifield, NIL, Sym, TRUE, type Value } from './values.ts';
 
 /** What the API accepts for a slot value. `Sym.of('x')` forces a SYMBOL. */
-export type JsValue =
-  | string
-  | number
-  | bigint
-  | boolean
-  | null
-  | Sym
-  | readonly JsAtom[]
-  | Value;
+export type JsValue = string | number | bigint | boolean | null | Sym | readonly JsAtom[] | Value;
 export type JsAtom = string | number | bigint | boolean | null | Sym;
 
 /**
@@ -40,11 +23,11 @@ function toAtom(v: JsAtom | Atom, slot: SlotDef | null, where: string): Atom {
   const types = slot?.types ?? null;
   switch (typeof v) {
     case 'string':
-      return types !== null && types.has('SYMBOL') && !types.has('STRING') ? Sym.of(v) : v;
+      return types?.has('SYMBOL') && !types.has('STRING') ? Sym.of(v) : v;
     case 'bigint':
       return v;
     case 'number':
-      if (Number.isInteger(v) && !(types !== null && types.has('FLOAT') && !types.has('INTEGER'))) {
+      if (Number.isInteger(v) && !(types?.has('FLOAT') && !types.has('INTEGER'))) {
         return BigInt(v);
       }
       return v;
@@ -55,14 +38,19 @@ function toAtom(v: JsAtom | Atom, slot: SlotDef | null, where: string): Atom {
       if (v instanceof Sym || isFactRef(v as Value)) return v as Atom;
       break;
   }
-  throw new EngineError('NAU_ENGINE_SLOT_TYPE', `cannot convert ${String(v)} to a CLIPS value (${where})`);
+  throw new EngineError(
+    'NAU_ENGINE_SLOT_TYPE',
+    `cannot convert ${String(v)} to a CLIPS value (${where})`,
+  );
 }
 
 /** A CLIPS value as plain JS: symbols and strings as strings, integers as numbers when safe. */
 export function fromValue(v: Value): unknown {
   if (isMultifield(v)) return v.map((a) => fromValue(a));
   if (typeof v === 'bigint') {
-    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(v) : v;
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(v)
+      : v;
   }
   if (v instanceof Sym) return v.name;
   if (isFactRef(v)) return { fact: v.id };

@@ -4,8 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { Activation } from './agenda.ts';
 import { builtinTable } from './builtins/index.ts';
+import { registerCommands } from './commands.ts';
 import { defineConstruct } from './constructs.ts';
-import { decodeValue, type Encoded, encodeValue, fromValue, type JsValue, toValue } from './convert.ts';
+import { decodeValue, type Encoded, encodeValue, type JsValue, toValue } from './convert.ts';
 import { EngineError } from './errors.ts';
 import {
   BreakSignal,
@@ -19,9 +20,15 @@ import {
 } from './expr.ts';
 import { Fact, factKey } from './fact.ts';
 import { defineFunction, type FunctionDef, type FunctionHost } from './functions.ts';
-import { findVisible, Module, templateVisible } from './module.ts';
+import { findVisible, Module } from './module.ts';
 import { isList, Reader, type SExpr, type SList } from './reader.ts';
-import { NegationNode, type NetworkHost, type PatternNode, removeToken, type TerminalNode } from './rete.ts';
+import {
+  NegationNode,
+  type NetworkHost,
+  type PatternNode,
+  removeToken,
+  type TerminalNode,
+} from './rete.ts';
 import type { Disjunct, Rule } from './rule.ts';
 import {
   checkSlotValue,
@@ -31,8 +38,7 @@ import {
   type Template,
 } from './template.ts';
 import type { Token } from './token.ts';
-import { FALSE, isFactRef, isMultifield, type Value } from './values.ts';
-import { registerCommands } from './commands.ts';
+import { FALSE, isFactRef, sameValue, type Value } from './values.ts';
 
 export interface EngineOptions {
   /** Seconds since the epoch, for `(time)` and timestamps; injected so runs are reproducible. */
@@ -177,8 +183,12 @@ export class Engine implements CompileHost, NetworkHost {
   /** Asserts a fact written in CLIPS syntax, e.g. `(flag (n 1))` or `(color red)`. */
   assertString(text: string): Fact {
     const form = new Reader(text, '<assert-string>').read();
-    if (form === null || !isList(form)) throw new EngineError('NAU_ENGINE_SYNTAX', `not a fact: ${text}`);
-    const [tmpl, slots] = compileFactSpec(form, this.context(new Scope(false), 'assert-string'))([]);
+    if (form === null || !isList(form))
+      throw new EngineError('NAU_ENGINE_SYNTAX', `not a fact: ${text}`);
+    const [tmpl, slots] = compileFactSpec(
+      form,
+      this.context(new Scope(false), 'assert-string'),
+    )([]);
     const r = this.assertSlots(tmpl, slots);
     return r === FALSE ? (this.byKey.get(factKey(tmpl, slots)) as Fact) : (r as Fact);
   }
@@ -186,7 +196,10 @@ export class Engine implements CompileHost, NetworkHost {
   retract(id: number | Fact): void {
     const fact = typeof id === 'number' ? this.wm.get(id) : id;
     if (fact === undefined || fact.retracted) {
-      throw new EngineError('NAU_ENGINE_UNKNOWN_FACT', `fact f-${typeof id === 'number' ? id : id.id} does not exist`);
+      throw new EngineError(
+        'NAU_ENGINE_UNKNOWN_FACT',
+        `fact f-${typeof id === 'number' ? id : id.id} does not exist`,
+      );
     }
     this.retractFact(fact);
   }
@@ -195,12 +208,18 @@ export class Engine implements CompileHost, NetworkHost {
   modify(id: number | Fact, slots: Readonly<Record<string, JsValue>>): Fact {
     const fact = typeof id === 'number' ? this.wm.get(id) : id;
     if (fact === undefined || fact.retracted) {
-      throw new EngineError('NAU_ENGINE_UNKNOWN_FACT', `fact f-${typeof id === 'number' ? id : id.id} does not exist`);
+      throw new EngineError(
+        'NAU_ENGINE_UNKNOWN_FACT',
+        `fact f-${typeof id === 'number' ? id : id.id} does not exist`,
+      );
     }
     const updates = Object.entries(slots).map(([name, v]) => {
       const index = fact.template.slotIndex.get(name);
       if (index === undefined) {
-        throw new EngineError('NAU_ENGINE_UNKNOWN_SLOT', `template ${fact.template.name} has no slot ${name}`);
+        throw new EngineError(
+          'NAU_ENGINE_UNKNOWN_SLOT',
+          `template ${fact.template.name} has no slot ${name}`,
+        );
       }
       const def = fact.template.slots[index] as SlotDef;
       const value = toValue(v, def, `${fact.template.name}.${name}`);
@@ -232,15 +251,17 @@ export class Engine implements CompileHost, NetworkHost {
       filter.where && tmpl
         ? Object.entries(filter.where).map(([k, v]) => {
             const i = tmpl.slotIndex.get(k);
-            if (i === undefined) throw new EngineError('NAU_ENGINE_UNKNOWN_SLOT', `template ${tmpl.name} has no slot ${k}`);
+            if (i === undefined)
+              throw new EngineError(
+                'NAU_ENGINE_UNKNOWN_SLOT',
+                `template ${tmpl.name} has no slot ${k}`,
+              );
             return [i, toValue(v, tmpl.slots[i] as SlotDef, `${tmpl.name}.${k}`)] as const;
           })
         : [];
     for (const f of this.wm.values()) {
       if (tmpl && f.template !== tmpl) continue;
-      if (where.every(([i, v]) => factKey(tmpl as Template, [v]) === factKey(tmpl as Template, [f.slots[i] as Value]))) {
-        out.push(f);
-      }
+      if (where.every(([i, v]) => sameValue(f.slots[i] as Value, v))) out.push(f);
     }
     return out;
   }
@@ -258,7 +279,8 @@ export class Engine implements CompileHost, NetworkHost {
   reset(): void {
     // As CLIPS: drop every activation (traced in agenda order), flush the network, retract the
     // facts, then re-seed the rules (newest first) so LHS-less and not-first rules reactivate.
-    for (const m of this.modules.values()) for (const a of m.agenda.list()) this.deactivate(a.token);
+    for (const m of this.modules.values())
+      for (const a of m.agenda.list()) this.deactivate(a.token);
     this.flushNetwork();
     for (const f of [...this.wm.values()]) this.retractFact(f);
     this.nextFactId = 0;
@@ -292,7 +314,11 @@ export class Engine implements CompileHost, NetworkHost {
   }
 
   /** Registers a host function callable as `(name ...)` and `(python-function name ...)`. */
-  registerFunction(name: string, fn: HostFunction, arity: { min?: number; max?: number } = {}): void {
+  registerFunction(
+    name: string,
+    fn: HostFunction,
+    arity: { min?: number; max?: number } = {},
+  ): void {
     this.hostFunctions.set(
       name,
       defineFunction(name, arity.min ?? 0, arity.max ?? -1, (args) => {
@@ -321,11 +347,18 @@ export class Engine implements CompileHost, NetworkHost {
   /** Asserts the facts of a snapshot in their original order; matches rebuild as if they had
    *  been asserted live. Returns the new facts. */
   restore(snap: Snapshot): Fact[] {
-    if (snap.version !== 1) throw new EngineError('NAU_ENGINE_RUNTIME', `unsupported snapshot version ${String(snap.version)}`);
+    if (snap.version !== 1)
+      throw new EngineError(
+        'NAU_ENGINE_RUNTIME',
+        `unsupported snapshot version ${String(snap.version)}`,
+      );
     return snap.facts.map((entry, n) => {
       const tmpl = this.templateFor(entry.template);
       if (entry.slots.length !== tmpl.slots.length) {
-        throw new EngineError('NAU_ENGINE_SLOT_TYPE', `snapshot fact #${n} has ${entry.slots.length} slots, template ${tmpl.name} has ${tmpl.slots.length}`);
+        throw new EngineError(
+          'NAU_ENGINE_SLOT_TYPE',
+          `snapshot fact #${n} has ${entry.slots.length} slots, template ${tmpl.name} has ${tmpl.slots.length}`,
+        );
       }
       const slots = entry.slots.map((s, i) => {
         const v = decodeValue(s);
@@ -352,7 +385,10 @@ export class Engine implements CompileHost, NetworkHost {
 
   /** Defines a construct form; returns false when the form is not a construct. */
   isConstruct(form: SExpr): boolean {
-    return isList(form) && CONSTRUCTS.has((form.items[0]?.kind === 'atom' && form.items[0].tok.text) || '');
+    return (
+      isList(form) &&
+      CONSTRUCTS.has((form.items[0]?.kind === 'atom' && form.items[0].tok.text) || '')
+    );
   }
 
   defineForm(form: SList): void {
@@ -390,13 +426,15 @@ export class Engine implements CompileHost, NetworkHost {
     const top = this.focusStack.at(-1);
     if (top === m) return;
     this.focusStack.push(m);
-    if (this.watch.focus) this.write('wtrace', `==> Focus ${m.name}${top ? ` from ${top.name}` : ''}\n`);
+    if (this.watch.focus)
+      this.write('wtrace', `==> Focus ${m.name}${top ? ` from ${top.name}` : ''}\n`);
   }
 
   popFocus(): Module | undefined {
     const m = this.focusStack.pop();
     const top = this.focusStack.at(-1);
-    if (m && this.watch.focus) this.write('wtrace', `<== Focus ${m.name}${top ? ` to ${top.name}` : ''}\n`);
+    if (m && this.watch.focus)
+      this.write('wtrace', `<== Focus ${m.name}${top ? ` to ${top.name}` : ''}\n`);
     return m;
   }
 
@@ -405,7 +443,12 @@ export class Engine implements CompileHost, NetworkHost {
   }
 
   findFunction(name: string): FunctionDef | undefined {
-    return this.deffunctions.get(name) ?? this.hostFunctions.get(name) ?? this.builtins.get(name) ?? this.commands.get(name);
+    return (
+      this.deffunctions.get(name) ??
+      this.hostFunctions.get(name) ??
+      this.builtins.get(name) ??
+      this.commands.get(name)
+    );
   }
 
   findGlobal(name: string): GlobalVar | undefined {
@@ -447,7 +490,11 @@ export class Engine implements CompileHost, NetworkHost {
     return t;
   }
 
-  private slotValues(tmpl: Template, slots: Readonly<Record<string, JsValue>>, base: readonly Value[] | null): Value[] {
+  private slotValues(
+    tmpl: Template,
+    slots: Readonly<Record<string, JsValue>>,
+    base: readonly Value[] | null,
+  ): Value[] {
     for (const k of Object.keys(slots)) {
       if (!tmpl.slotIndex.has(k)) {
         throw new EngineError('NAU_ENGINE_UNKNOWN_SLOT', `template ${tmpl.name} has no slot ${k}`);
@@ -499,12 +546,17 @@ export class Engine implements CompileHost, NetworkHost {
   resolveFact(target: Value, fn: string): Fact {
     if (isFactRef(target)) {
       const f = target as Fact;
-      if (f.retracted) throw new EngineError('NAU_ENGINE_UNKNOWN_FACT', `${fn}: fact f-${f.id} has been retracted`);
+      if (f.retracted)
+        throw new EngineError(
+          'NAU_ENGINE_UNKNOWN_FACT',
+          `${fn}: fact f-${f.id} has been retracted`,
+        );
       return f;
     }
     if (typeof target === 'bigint') {
       const f = this.wm.get(Number(target));
-      if (f === undefined) throw new EngineError('NAU_ENGINE_UNKNOWN_FACT', `${fn}: fact f-${target} does not exist`);
+      if (f === undefined)
+        throw new EngineError('NAU_ENGINE_UNKNOWN_FACT', `${fn}: fact f-${target} does not exist`);
       return f;
     }
     throw new EngineError('NAU_ENGINE_ARGUMENTS', `${fn} expects a fact address or a fact index`);
@@ -514,7 +566,11 @@ export class Engine implements CompileHost, NetworkHost {
     return this.resolveFact(target, fn).template;
   }
 
-  modifyFact(target: Value, updates: ReadonlyArray<readonly [number, Value]>, keep: boolean): Value {
+  modifyFact(
+    target: Value,
+    updates: ReadonlyArray<readonly [number, Value]>,
+    keep: boolean,
+  ): Value {
     const fact = this.resolveFact(target, keep ? 'duplicate' : 'modify');
     const slots = fact.slots.slice();
     for (const [i, v] of updates) slots[i] = v;
@@ -529,7 +585,10 @@ export class Engine implements CompileHost, NetworkHost {
     token.activation = act;
     rule.module.agenda.add(act);
     if (this.watch.activations) {
-      this.write('wtrace', `==> Activation ${String(rule.salience).padEnd(6)} ${rule.name}: ${basisText(token)}\n`);
+      this.write(
+        'wtrace',
+        `==> Activation ${String(rule.salience).padEnd(6)} ${rule.name}: ${basisText(token)}\n`,
+      );
     }
     if (rule.autoFocus) this.focusModule(rule.module);
   }
@@ -540,7 +599,10 @@ export class Engine implements CompileHost, NetworkHost {
     if (act.dead) return;
     act.rule.module.agenda.remove(act);
     if (this.watch.activations) {
-      this.write('wtrace', `<== Activation ${String(act.salience).padEnd(6)} ${act.rule.name}: ${basisText(token)}\n`);
+      this.write(
+        'wtrace',
+        `<== Activation ${String(act.salience).padEnd(6)} ${act.rule.name}: ${basisText(token)}\n`,
+      );
     }
   }
 
@@ -558,7 +620,8 @@ export class Engine implements CompileHost, NetworkHost {
   /** Puts every rule's root token back, newest rule first. */
   private seedRules(): void {
     const rules = [...this.rules.values()].sort((a, b) => b.order - a.order);
-    for (const r of rules) for (const d of r.disjuncts) (d.first as NonNullable<typeof d.first>).leftAdd(d.root);
+    for (const r of rules)
+      for (const d of r.disjuncts) (d.first as NonNullable<typeof d.first>).leftAdd(d.root);
   }
 
   addRule(rule: Rule): void {
@@ -580,7 +643,8 @@ export class Engine implements CompileHost, NetworkHost {
       // Fill the alpha memories first, then push the root token through: activations for
       // facts already in working memory appear once, without transient add/remove traces.
       for (const node of d.patternNodes) {
-        for (const f of this.wm.values()) if (f.template === node.pattern.template) node.rightAdd(f);
+        for (const f of this.wm.values())
+          if (f.template === node.pattern.template) node.rightAdd(f);
       }
       (d.first as NonNullable<typeof d.first>).leftAdd(d.root);
     }
@@ -599,7 +663,8 @@ export class Engine implements CompileHost, NetworkHost {
         if (shared && --shared.refs === 0) this.joinOrders.delete(node.prefixKey);
       }
       for (const f of this.wm.values()) {
-        if (f.entries.some((e) => nodes.has(e.node))) f.entries = f.entries.filter((e) => !nodes.has(e.node));
+        if (f.entries.some((e) => nodes.has(e.node)))
+          f.entries = f.entries.filter((e) => !nodes.has(e.node));
       }
     }
   }
@@ -636,7 +701,10 @@ export class Engine implements CompileHost, NetworkHost {
     const token = act.token;
     const rule = act.rule;
     if (this.watch.rules) {
-      this.write('wtrace', `FIRE ${String(this.firedInRun).padStart(4)} ${rule.name}: ${basisText(token)}\n`);
+      this.write(
+        'wtrace',
+        `FIRE ${String(this.firedInRun).padStart(4)} ${rule.name}: ${basisText(token)}\n`,
+      );
     }
     const firing: Firing = {
       rule: rule.name,
@@ -651,13 +719,19 @@ export class Engine implements CompileHost, NetworkHost {
       if (!(x instanceof ReturnSignal) && !(x instanceof BreakSignal)) {
         this.halted = false;
         if (x instanceof EngineError) {
-          throw new EngineError(x.code, x.reason, { ...x.detail, rule: `${rule.module.name}::${rule.name}` });
+          throw new EngineError(x.code, x.reason, {
+            ...x.detail,
+            rule: `${rule.module.name}::${rule.name}`,
+          });
         }
         throw x;
       }
     }
     if (this.halted && this.watch.rules) {
-      this.write('wtrace', `[PRCCODE4] Execution halted during the actions of defrule ${rule.name}.\n`);
+      this.write(
+        'wtrace',
+        `[PRCCODE4] Execution halted during the actions of defrule ${rule.name}.\n`,
+      );
     }
     for (const l of this.fireListeners) l(firing);
     return firing;
@@ -680,7 +754,14 @@ function insertListener(ls: PatternNode[], node: PatternNode): void {
   ls.splice(i, 0, node);
 }
 
-const CONSTRUCTS = new Set(['deftemplate', 'deffacts', 'defrule', 'deffunction', 'defglobal', 'defmodule']);
+const CONSTRUCTS = new Set([
+  'deftemplate',
+  'deffacts',
+  'defrule',
+  'deffunction',
+  'defglobal',
+  'defmodule',
+]);
 
 function ruleKey(module: string, name: string): string {
   return `${module}::${name}`;

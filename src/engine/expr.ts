@@ -3,7 +3,7 @@
 // functions, wrong argument counts and unbound variables are build errors with a location.
 import { EngineError, type SourceLocation } from './errors.ts';
 import { checkArity, type FunctionDef, type FunctionHost } from './functions.ts';
-import { headName, isList, type SAtom, type SExpr, type SList, syntaxError } from './reader.ts';
+import { headName, isList, type SAtom, type SExpr, type SList } from './reader.ts';
 import { checkSlotValue, type SlotDef, type Template } from './template.ts';
 import {
   type Atom,
@@ -85,7 +85,12 @@ export class BreakSignal {}
 const SPLICE = Symbol('splice');
 type Spliced = { [SPLICE]: Multifield };
 
-function err(at: SExpr | SourceLocation, code: EngineError['code'], reason: string, c: CompileContext) {
+function err(
+  at: SExpr | SourceLocation,
+  code: EngineError['code'],
+  reason: string,
+  c: CompileContext,
+) {
   const location = 'kind' in at ? at.loc : at;
   return new EngineError(code, reason, { location, construct: c.construct });
 }
@@ -154,7 +159,12 @@ function compileList(e: SList, c: CompileContext): Code {
 }
 
 /** A call to a builtin, host function or deffunction with eagerly evaluated arguments. */
-export function compileCall(def: FunctionDef, at: SExpr, argExprs: readonly SExpr[], c: CompileContext): Code {
+export function compileCall(
+  def: FunctionDef,
+  at: SExpr,
+  argExprs: readonly SExpr[],
+  c: CompileContext,
+): Code {
   const spliced = argExprs.some((a) => headName(a) === 'expand$');
   if (!spliced) {
     try {
@@ -306,7 +316,8 @@ const SPECIAL_FORMS: Record<string, SpecialForm> = {
     let to: Code;
     if (isList(spec)) {
       const v = varName(spec.items[0]);
-      if (v === undefined || v.global) throw err(spec, 'NAU_ENGINE_SYNTAX', 'loop-for-count expects (?var [start] end)', c);
+      if (v === undefined || v.global)
+        throw err(spec, 'NAU_ENGINE_SYNTAX', 'loop-for-count expects (?var [start] end)', c);
       idx = c.scope.declare(v.name);
       if (spec.items.length === 2) to = compileExpr(spec.items[1] as SExpr, c);
       else {
@@ -334,7 +345,7 @@ const SPECIAL_FORMS: Record<string, SpecialForm> = {
     };
   },
 
-  'progn$'(e, c) {
+  progn$(e, c) {
     return compileForeach(e, c, false);
   },
 
@@ -355,8 +366,12 @@ const SPECIAL_FORMS: Record<string, SpecialForm> = {
         throw err(item, 'NAU_ENGINE_SYNTAX', 'switch expects (case ...) or (default ...)', c);
       }
       if (h === 'case') {
-        if (!expectSymbol(item.items[2], 'then')) throw err(item, 'NAU_ENGINE_SYNTAX', 'case expects then', c);
-        cases.push({ test: compileExpr(need(item, 1, c), c), body: compileBody(item.items.slice(3), c) });
+        if (!expectSymbol(item.items[2], 'then'))
+          throw err(item, 'NAU_ENGINE_SYNTAX', 'case expects then', c);
+        cases.push({
+          test: compileExpr(need(item, 1, c), c),
+          body: compileBody(item.items.slice(3), c),
+        });
       } else {
         cases.push({ test: null, body: compileBody(item.items.slice(1), c) });
       }
@@ -400,7 +415,8 @@ const SPECIAL_FORMS: Record<string, SpecialForm> = {
 
   assert(e, c) {
     const facts = e.items.slice(1).map((p) => compileFactSpec(p, c));
-    if (facts.length === 0) throw err(e, 'NAU_ENGINE_SYNTAX', 'assert expects at least one fact', c);
+    if (facts.length === 0)
+      throw err(e, 'NAU_ENGINE_SYNTAX', 'assert expects at least one fact', c);
     return (f) => {
       let last: Value = FALSE;
       for (const make of facts) {
@@ -413,10 +429,13 @@ const SPECIAL_FORMS: Record<string, SpecialForm> = {
 
   'python-function'(e, c) {
     const target = e.items[1];
-    const name = target?.kind === 'atom' && target.tok.kind === 'SYMBOL' ? target.tok.text : undefined;
-    if (name === undefined) throw err(e, 'NAU_ENGINE_SYNTAX', 'python-function expects a function name', c);
+    const name =
+      target?.kind === 'atom' && target.tok.kind === 'SYMBOL' ? target.tok.text : undefined;
+    if (name === undefined)
+      throw err(e, 'NAU_ENGINE_SYNTAX', 'python-function expects a function name', c);
     const def = c.host.findFunction(name);
-    if (def === undefined) throw err(target as SExpr, 'NAU_ENGINE_UNKNOWN_FUNCTION', `unknown function ${name}`, c);
+    if (def === undefined)
+      throw err(target as SExpr, 'NAU_ENGINE_UNKNOWN_FUNCTION', `unknown function ${name}`, c);
     return compileCall(def, e, e.items.slice(2), c);
   },
 
@@ -431,7 +450,8 @@ const SPECIAL_FORMS: Record<string, SpecialForm> = {
 
 function need(e: SList, i: number, c: CompileContext): SExpr {
   const x = e.items[i];
-  if (x === undefined) throw err(e, 'NAU_ENGINE_SYNTAX', `${headName(e)} is missing an argument`, c);
+  if (x === undefined)
+    throw err(e, 'NAU_ENGINE_SYNTAX', `${headName(e)} is missing an argument`, c);
   return x;
 }
 
@@ -487,7 +507,8 @@ export type FactBuilder = (frame: Value[]) => [Template, Value[]];
 /** `(name v...)` for ordered facts or `(tmpl (slot v...) ...)`, as in assert and deffacts. */
 export function compileFactSpec(p: SExpr, c: CompileContext): FactBuilder {
   const name = headName(p);
-  if (!isList(p) || name === undefined) throw err(p, 'NAU_ENGINE_SYNTAX', 'assert expects a fact pattern such as (name ...)', c);
+  if (!isList(p) || name === undefined)
+    throw err(p, 'NAU_ENGINE_SYNTAX', 'assert expects a fact pattern such as (name ...)', c);
   const existing = c.host.findTemplate(name, false);
   if (existing === undefined || existing.implied) {
     const tmpl = existing ?? (c.host.findTemplate(name, true) as Template);
@@ -518,7 +539,11 @@ export function compileFactSpec(p: SExpr, c: CompileContext): FactBuilder {
 }
 
 /** `(slot expr...)` of an assert/modify: the slot's index and its value code, type-checked. */
-function compileSlotItem(tmpl: Template, item: SExpr, c: CompileContext): { index: number; code: Code } {
+function compileSlotItem(
+  tmpl: Template,
+  item: SExpr,
+  c: CompileContext,
+): { index: number; code: Code } {
   const slotName = headName(item);
   if (!isList(item) || slotName === undefined) {
     throw err(item, 'NAU_ENGINE_SYNTAX', `expected (slot value) in template ${tmpl.name}`, c);
@@ -530,7 +555,12 @@ function compileSlotItem(tmpl: Template, item: SExpr, c: CompileContext): { inde
   const slot = tmpl.slots[index] as SlotDef;
   const parts = item.items.slice(1);
   if (!slot.multi && parts.length !== 1) {
-    throw err(item, 'NAU_ENGINE_SLOT_TYPE', `slot ${slotName} of ${tmpl.name} takes exactly one value`, c);
+    throw err(
+      item,
+      'NAU_ENGINE_SLOT_TYPE',
+      `slot ${slotName} of ${tmpl.name} takes exactly one value`,
+      c,
+    );
   }
   // Literal values are checked against the slot's constraints at build time, as CLIPS does.
   for (const part of parts) {

@@ -1,6 +1,14 @@
 // Public API of the CLIPS-compatible rules engine.
 export type { Activation } from './agenda.ts';
-export { decodeValue, type Encoded, encodeValue, fromValue, type JsAtom, type JsValue, toValue } from './convert.ts';
+export {
+  decodeValue,
+  type Encoded,
+  encodeValue,
+  fromValue,
+  type JsAtom,
+  type JsValue,
+  toValue,
+} from './convert.ts';
 export {
   Engine,
   type EngineOptions,

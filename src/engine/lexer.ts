@@ -93,7 +93,8 @@ export class Lexer {
     if (word.startsWith('$?')) {
       const name = word.slice(2);
       if (name === '') return tok('MF_WILD', '');
-      if (name.length > 2 && name.startsWith('*') && name.endsWith('*')) return tok('MF_GLOBAL', name);
+      if (name.length > 2 && name.startsWith('*') && name.endsWith('*'))
+        return tok('MF_GLOBAL', name);
       return tok('MF_VAR', name);
     }
     if (word.startsWith('?')) {

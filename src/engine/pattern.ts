@@ -66,7 +66,12 @@ interface PatternState {
   readonly eqLeft: number[];
 }
 
-function fail(at: SExpr, reason: string, c: CompileContext, code: EngineError['code'] = 'NAU_ENGINE_SYNTAX') {
+function fail(
+  at: SExpr,
+  reason: string,
+  c: CompileContext,
+  code: EngineError['code'] = 'NAU_ENGINE_SYNTAX',
+) {
   return new EngineError(code, reason, { location: at.loc, construct: c.construct });
 }
 
@@ -101,12 +106,22 @@ export function compilePattern(
       }
       const index = tmpl.slotIndex.get(slotName);
       if (index === undefined) {
-        throw fail(item, `template ${tmpl.name} has no slot ${slotName}`, c, 'NAU_ENGINE_UNKNOWN_SLOT');
+        throw fail(
+          item,
+          `template ${tmpl.name} has no slot ${slotName}`,
+          c,
+          'NAU_ENGINE_UNKNOWN_SLOT',
+        );
       }
       const def = tmpl.slots[index] as SlotDef;
       const fields = parseFields(item.items.slice(1), def.multi, st);
       if (!def.multi && fields.length !== 1) {
-        throw fail(item, `slot ${slotName} of ${tmpl.name} is a single-field slot`, c, 'NAU_ENGINE_SLOT_TYPE');
+        throw fail(
+          item,
+          `slot ${slotName} of ${tmpl.name} is a single-field slot`,
+          c,
+          'NAU_ENGINE_SLOT_TYPE',
+        );
       }
       checkLiterals(item.items.slice(1), def, tmpl, c);
       slots.push({ index, multi: def.multi, fields });
@@ -156,15 +171,29 @@ export function compilePattern(
 }
 
 /** Build-time check of literal constraints against the slot's type and allowed values. */
-function checkLiterals(items: readonly SExpr[], def: SlotDef, tmpl: Template, c: CompileContext): void {
-  for (const it of items) {
+function checkLiterals(
+  items: readonly SExpr[],
+  def: SlotDef,
+  tmpl: Template,
+  c: CompileContext,
+): void {
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i] as SExpr;
     if (it.kind !== 'atom' || it.tok.value === undefined) continue;
+    // `:` and `=` introduce an expression, they are not literals.
+    if ((it.tok.text === ':' || it.tok.text === '=') && isList(items[i + 1])) continue;
     const why = atomViolation(def, it.tok.value);
     if (why !== null) throw fail(it, `${why} in template ${tmpl.name}`, c, 'NAU_ENGINE_SLOT_TYPE');
   }
 }
 
-function matchSlots(slots: readonly SlotMatcher[], i: number, fact: Fact, frame: Value[], emit: () => void): void {
+function matchSlots(
+  slots: readonly SlotMatcher[],
+  i: number,
+  fact: Fact,
+  frame: Value[],
+  emit: () => void,
+): void {
   if (i === slots.length) {
     emit();
     return;
@@ -252,16 +281,22 @@ function parseFields(items: readonly SExpr[], multiContext: boolean, st: Pattern
   return fields;
 }
 
-function parseTerm(items: readonly SExpr[], i: number, st: PatternState): { term: Term; next: number } {
+function parseTerm(
+  items: readonly SExpr[],
+  i: number,
+  st: PatternState,
+): { term: Term; next: number } {
   let neg = false;
   let at = items[i] as SExpr;
   if (at.kind === 'atom' && at.tok.kind === '~') {
     neg = true;
     i++;
     at = items[i] as SExpr;
-    if (at === undefined) throw fail(items[i - 1] as SExpr, "'~' must be followed by a constraint", st.c);
+    if (at === undefined)
+      throw fail(items[i - 1] as SExpr, "'~' must be followed by a constraint", st.c);
   }
-  if (at.kind === 'list') throw fail(at, 'unexpected ( in a pattern; use :(...) or =(...) for expressions', st.c);
+  if (at.kind === 'list')
+    throw fail(at, 'unexpected ( in a pattern; use :(...) or =(...) for expressions', st.c);
   const t = (at as SAtom).tok;
   const base = { neg, at };
   switch (t.kind) {
@@ -304,12 +339,22 @@ function buildField(alts: Term[][], multiContext: boolean, st: PatternState): Fi
   const { c, vars, patternNo } = st;
   const first = alts[0]?.[0] as Term;
   const multi = first.kind === 'mfvar' || first.kind === 'mfwild';
-  if (multi && !multiContext) throw fail(first.at, 'multifield constraint in a single-field slot', c, 'NAU_ENGINE_SLOT_TYPE');
+  if (multi && !multiContext)
+    throw fail(first.at, 'multifield constraint in a single-field slot', c, 'NAU_ENGINE_SLOT_TYPE');
   let binder: number | null = null;
   // A leading, not-yet-bound variable binds the whole field; the rest constrains it.
-  if ((first.kind === 'var' || first.kind === 'mfvar') && !first.neg && !c.scope.vars.has(first.name as string)) {
+  if (
+    (first.kind === 'var' || first.kind === 'mfvar') &&
+    !first.neg &&
+    !c.scope.vars.has(first.name as string)
+  ) {
     if (alts.length > 1 && alts[0]?.length === 1) {
-      throw fail(first.at, `variable ?${first.name} cannot be bound inside a | constraint`, c, 'NAU_ENGINE_BUILD');
+      throw fail(
+        first.at,
+        `variable ?${first.name} cannot be bound inside a | constraint`,
+        c,
+        'NAU_ENGINE_BUILD',
+      );
     }
     binder = c.scope.declare(first.name as string);
     vars.boundIn.set(first.name as string, patternNo);
@@ -332,7 +377,12 @@ function buildField(alts: Term[][], multiContext: boolean, st: PatternState): Fi
   const beta = rest.some((a) => a.some(termIsBeta));
   // A lone reference to an earlier variable is an equality join, served by the hash index.
   const lone = rest.length === 1 && rest[0]?.length === 1 ? (rest[0][0] as Term) : null;
-  if (lone && !lone.neg && (lone.kind === 'var' || lone.kind === 'mfvar') && isEarlier(lone.name as string)) {
+  if (
+    lone &&
+    !lone.neg &&
+    (lone.kind === 'var' || lone.kind === 'mfvar') &&
+    isEarlier(lone.name as string)
+  ) {
     const keep = binder ?? c.scope.temp();
     if (binder === null) st.writes.push(keep);
     st.eqRight.push(keep);
@@ -370,7 +420,12 @@ function compileTerm(t: Term, st: PatternState): Check {
     case 'mfvar': {
       const idx = c.scope.vars.get(t.name as string);
       if (idx === undefined) {
-        throw fail(t.at, `variable ?${t.name} is used in a constraint before it is bound`, c, 'NAU_ENGINE_UNBOUND_VARIABLE');
+        throw fail(
+          t.at,
+          `variable ?${t.name} is used in a constraint before it is bound`,
+          c,
+          'NAU_ENGINE_UNBOUND_VARIABLE',
+        );
       }
       check = (v, f) => sameValue(v, f[idx] as Value);
       break;

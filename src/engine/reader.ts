@@ -34,8 +34,26 @@ export class Reader {
   read(): SExpr | null {
     const tok = this.lexer.next();
     if (tok.kind === 'EOF') return null;
-    return this.form(tok);
+    this.top = [];
+    try {
+      return this.form(tok);
+    } catch (x) {
+      // Name the construct being read, e.g. `defrule r`, when its head was already seen.
+      const [head, name] = this.top;
+      if (x instanceof EngineError && head?.startsWith('def') && !x.detail.construct) {
+        throw new EngineError(x.code, x.reason, {
+          ...x.detail,
+          construct: name ? `${head} ${name}` : head,
+        });
+      }
+      throw x;
+    } finally {
+      this.top = null;
+    }
   }
+
+  /** Texts of the first atoms of the top-level form being read (for error messages). */
+  private top: string[] | null = null;
 
   private loc(tok: Token): SourceLocation {
     return { source: this.source, line: tok.line, column: tok.column };
@@ -57,6 +75,7 @@ export class Reader {
       if (t.kind === ')') {
         return { kind: 'list', items, loc: this.loc(tok), start: tok.start, end: t.end };
       }
+      if (this.top !== null && this.top.length < 2 && t.kind !== '(') this.top.push(t.text);
       items.push(this.form(t));
     }
   }

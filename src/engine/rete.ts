@@ -2,7 +2,7 @@
 // received in hash buckets keyed by its equality-join variables, and join/not/exists nodes keep
 // their alpha entries bucketed by the same key, so an assert or retract only visits the partial
 // matches it can actually join with. Buckets are Sets (O(1) delete, insertion order); CLIPS
-// visits the newest partial matches first, so iteration is newest-first.
+// visits the newest partial matches first and alpha entries oldest first.
 import type { Fact } from './fact.ts';
 import { type CompiledPattern, joinKey } from './pattern.ts';
 import { AlphaEntry, Token, type TokenShow } from './token.ts';
@@ -142,8 +142,9 @@ export abstract class PatternNode extends BetaNode {
     this.entryRemoved(entry);
   }
 
-  protected rightBucket(key: unknown): AlphaEntry[] {
-    return newestFirst(this.rightMem.get(key));
+  /** Alpha entries oldest first: CLIPS appends to alpha memories (beta memories prepend). */
+  protected rightBucket(key: unknown): Iterable<AlphaEntry> {
+    return this.rightMem.get(key) ?? [];
   }
 
   protected leftBucket(key: unknown): Token[] {
@@ -159,7 +160,7 @@ export class JoinNode extends PatternNode {
   leftAdd(t: Token): void {
     const key = this.leftKey(t);
     this.storeLeft(t, key);
-    for (const e of this.rightBucket(key)) {
+    for (const e of [...this.rightBucket(key)]) {
       if (t.owner === null) return; // removed by an earlier propagation
       const vals = this.merge(t, e);
       if (vals !== null) this.emit(t, vals, e.fact, e);

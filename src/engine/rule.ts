@@ -58,15 +58,30 @@ export interface RuleBuildEnv {
   readonly evalConstant: (e: SExpr, c: CompileContext) => Value;
 }
 
-function fail(at: SExpr, reason: string, construct: string, code: EngineError['code'] = 'NAU_ENGINE_SYNTAX') {
+function fail(
+  at: SExpr,
+  reason: string,
+  construct: string,
+  code: EngineError['code'] = 'NAU_ENGINE_SYNTAX',
+) {
   return new EngineError(code, reason, { location: at.loc, construct });
 }
 
 /** Parses and compiles `(defrule name [comment] [(declare ...)] CE* => action*)`. */
-export function buildRule(e: SList, name: string, module: Module, order: number, env: RuleBuildEnv): Rule {
+export function buildRule(
+  e: SList,
+  name: string,
+  module: Module,
+  order: number,
+  env: RuleBuildEnv,
+): Rule {
   const construct = `defrule ${module.name}::${name}`;
   let i = 2;
-  if (e.items[i]?.kind === 'atom' && (e.items[i] as { tok: { kind: string } }).tok.kind === 'STRING') i++;
+  if (
+    e.items[i]?.kind === 'atom' &&
+    (e.items[i] as { tok: { kind: string } }).tok.kind === 'STRING'
+  )
+    i++;
   let salience = 0;
   let autoFocus = false;
   const arrow = e.items.findIndex((x) => symbolName(x) === '=>');
@@ -77,11 +92,17 @@ export function buildRule(e: SList, name: string, module: Module, order: number,
     if (headName(item) === 'declare' && isList(item)) {
       for (const d of item.items.slice(1)) {
         const prop = headName(d);
-        if (!isList(d) || d.items.length !== 2) throw fail(d, 'declare expects (salience N) or (auto-focus TRUE|FALSE)', construct);
+        if (!isList(d) || d.items.length !== 2)
+          throw fail(d, 'declare expects (salience N) or (auto-focus TRUE|FALSE)', construct);
         const value = env.evalConstant(d.items[1] as SExpr, env.ctx(new Scope(false)));
         if (prop === 'salience') {
           if (typeof value !== 'bigint' || value < -10000n || value > 10000n) {
-            throw fail(d, 'salience must be an integer between -10000 and 10000', construct, 'NAU_ENGINE_BUILD');
+            throw fail(
+              d,
+              'salience must be an integer between -10000 and 10000',
+              construct,
+              'NAU_ENGINE_BUILD',
+            );
           }
           salience = Number(value);
         } else if (prop === 'auto-focus') {
@@ -97,7 +118,7 @@ export function buildRule(e: SList, name: string, module: Module, order: number,
   const rule = new Rule(name, module, salience, autoFocus, order);
   const ces = parseCEs(lhsItems, construct);
   for (const flat of expand(ces, construct)) {
-    rule.disjuncts.push(buildDisjunct(rule, flat, e.items.slice(arrow + 1), construct, env));
+    rule.disjuncts.push(buildDisjunct(rule, flat, e.items.slice(arrow + 1), env));
   }
   return rule;
 }
@@ -110,12 +131,17 @@ function parseCEs(items: readonly SExpr[], construct: string): CE[] {
       if (item.tok.kind === 'SF_VAR' && symbolName(items[i + 1]) === '<-' && isList(items[i + 2])) {
         const p = items[i + 2] as SList;
         const inner = parseCE(p, construct);
-        if (inner.kind !== 'pattern') throw fail(item, 'only a pattern can be bound to a fact address', construct);
+        if (inner.kind !== 'pattern')
+          throw fail(item, 'only a pattern can be bound to a fact address', construct);
         out.push({ ...inner, factVar: item.tok.text });
         i += 2;
         continue;
       }
-      throw fail(item, `unexpected '${item.tok.text || item.tok.kind}' on the left-hand side`, construct);
+      throw fail(
+        item,
+        `unexpected '${item.tok.text || item.tok.kind}' on the left-hand side`,
+        construct,
+      );
     }
     out.push(parseCE(item, construct));
   }
@@ -129,7 +155,8 @@ function parseCE(item: SList, construct: string): CE {
     case 'exists': {
       const inner = parseCEs(item.items.slice(1), construct);
       if (inner.length === 0) throw fail(item, `${head} needs a pattern`, construct);
-      if (head === 'not' && inner.length !== 1) throw fail(item, 'not takes exactly one conditional element', construct);
+      if (head === 'not' && inner.length !== 1)
+        throw fail(item, 'not takes exactly one conditional element', construct);
       return { kind: head, inner, at: item };
     }
     case 'or':
@@ -140,7 +167,12 @@ function parseCE(item: SList, construct: string): CE {
       return { kind: 'test', expr: item.items[1] as SExpr };
     case 'logical':
     case 'forall':
-      throw fail(item, `the ${head} conditional element is not supported`, construct, 'NAU_ENGINE_BUILD');
+      throw fail(
+        item,
+        `the ${head} conditional element is not supported`,
+        construct,
+        'NAU_ENGINE_BUILD',
+      );
     default:
       return { kind: 'pattern', p: item, factVar: null };
   }
@@ -168,7 +200,12 @@ function alternatives(ce: CE, construct: string): FlatCE[][] {
     case 'exists': {
       const inner = ce.inner;
       if (inner.length !== 1 || inner[0]?.kind !== 'pattern') {
-        throw fail(ce.at, `${ce.kind} over several conditional elements is not supported; use one pattern`, construct, 'NAU_ENGINE_BUILD');
+        throw fail(
+          ce.at,
+          `${ce.kind} over several conditional elements is not supported; use one pattern`,
+          construct,
+          'NAU_ENGINE_BUILD',
+        );
       }
       return [[ce]];
     }
@@ -177,7 +214,12 @@ function alternatives(ce: CE, construct: string): FlatCE[][] {
   }
 }
 
-function buildDisjunct(rule: Rule, ces: FlatCE[], rhsItems: readonly SExpr[], construct: string, env: RuleBuildEnv): Disjunct {
+function buildDisjunct(
+  rule: Rule,
+  ces: FlatCE[],
+  rhsItems: readonly SExpr[],
+  env: RuleBuildEnv,
+): Disjunct {
   // CLIPS 6.30 needs no (initial-fact) for rules that start with not/exists/test or have no
   // LHS: the disjunct's root token is the left input of the first node.
   const scope = new Scope(true);

@@ -102,11 +102,14 @@ export function atomViolation(slot: SlotDef, v: Atom): string | null {
     const key = displayForm(v);
     const any = slot.allowed.get('ANY');
     const typed = slot.allowed.get(t);
-    const lexeme = t === 'SYMBOL' || t === 'STRING' ? slot.allowed.get('LEXEME' as TypeName) : undefined;
-    const number = t === 'INTEGER' || t === 'FLOAT' ? slot.allowed.get('NUMBER' as TypeName) : undefined;
+    const lexeme =
+      t === 'SYMBOL' || t === 'STRING' ? slot.allowed.get('LEXEME' as TypeName) : undefined;
+    const number =
+      t === 'INTEGER' || t === 'FLOAT' ? slot.allowed.get('NUMBER' as TypeName) : undefined;
     const lists = [any, typed, lexeme, number].filter((l) => l !== undefined);
     // Each allowed-* attribute only constrains values of its own type(s).
-    const constrained = any !== undefined || typed !== undefined || lexeme !== undefined || number !== undefined;
+    const constrained =
+      any !== undefined || typed !== undefined || lexeme !== undefined || number !== undefined;
     if (constrained && !lists.some((l) => l.has(key))) {
       return `value ${key} is not among the allowed values of slot ${slot.name}`;
     }
@@ -127,7 +130,8 @@ export function checkSlotValue(tmpl: Template, slot: SlotDef, v: Value): void {
   const atoms = isMultifield(v) ? v : [v];
   for (const a of atoms) {
     const why = atomViolation(slot, a);
-    if (why !== null) throw new EngineError('NAU_ENGINE_SLOT_TYPE', `${why} in template ${tmpl.name}`);
+    if (why !== null)
+      throw new EngineError('NAU_ENGINE_SLOT_TYPE', `${why} in template ${tmpl.name}`);
   }
 }
 
@@ -159,4 +163,3 @@ export function slotDefault(tmpl: Template, slot: SlotDef): Value {
       );
   }
 }
-

@@ -43,7 +43,8 @@ export class Token {
   /** The facts (or `*`) of each pattern CE in rule order, for watch traces. */
   basis(): Array<Fact | '*'> {
     const out: Array<Fact | '*'> = [];
-    for (let t: Token | null = this; t !== null; t = t.parent) if (t.show !== null) out.push(t.show);
+    for (let t: Token | null = this; t !== null; t = t.parent)
+      if (t.show !== null) out.push(t.show);
     return out.reverse();
   }
 }

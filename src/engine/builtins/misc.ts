@@ -1,17 +1,7 @@
 // gensym, time, printout, format and type: the builtins that talk to the host.
 import { EngineError } from '../errors.ts';
 import { argTypeError, defineFunction, type FunctionDef, type FunctionHost } from '../functions.ts';
-import {
-  type Atom,
-  atomString,
-  FALSE,
-  NIL,
-  printForm,
-  Sym,
-  typeOf,
-  type Value,
-  VOID,
-} from '../values.ts';
+import { type Atom, atomString, NIL, printForm, Sym, typeOf, type Value, VOID } from '../values.ts';
 import { argAt, intArg } from './math.ts';
 
 // CLIPS 6.30 cannot see Sym's private table, so gensym* (which skips symbols already in use)
