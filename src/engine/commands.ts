@@ -41,6 +41,11 @@ export function registerCommands(engine: Engine, add: (def: FunctionDef) => void
     defineFunction('run', 0, 1, (args) => {
       const n = args.length === 0 ? -1 : intArg('run', args[0]);
       engine.runLoop(n < 0 ? engine.maxFirings : n);
+      // CLIPS 6.30 quirk: it compares the remaining limit with the rules fired and prints this
+      // message when they are equal (see docs/clips-compat.md).
+      if (n >= 0 && n - engine.lastRunCount === engine.lastRunCount) {
+        engine.write('t', 'rule firing limit reached\n');
+      }
       return VOID;
     }),
   );

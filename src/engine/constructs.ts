@@ -153,7 +153,7 @@ function parseSlot(
 ): SlotDef {
   let types: Set<TypeName> | null = null;
   let allowed: Map<string, Set<string>> | null = null;
-  let firstAllowed: Atom | null = null;
+  const allowedList: Atom[] = [];
   let defaultKind: SlotDef['defaultKind'] = 'derive';
   let defaultExprs: SExpr[] = [];
   let dynamic = false;
@@ -178,7 +178,7 @@ function parseSlot(
         if (v.kind !== 'atom' || v.tok.value === undefined)
           throw fail(v, `${a} expects constants`, construct);
         set.add(displayForm(v.tok.value));
-        firstAllowed ??= v.tok.value;
+        allowedList.push(v.tok.value);
       }
       allowed.set(key, set);
     } else if (a === 'default' || a === 'default-dynamic') {
@@ -204,7 +204,7 @@ function parseSlot(
     multi,
     types,
     allowed: allowed as SlotDef['allowed'],
-    firstAllowed,
+    allowedList,
     defaultKind,
     defaultValue: null,
     defaultCode: null,

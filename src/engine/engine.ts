@@ -104,6 +104,11 @@ export class Engine implements CompileHost, NetworkHost {
   private gensym = 1;
   private halted = false;
   private firedInRun = 0;
+  /** Rules fired by the last run (read by the `(run)` command). */
+  get lastRunCount(): number {
+    return this.firedInRun;
+  }
+
   private readonly fireListeners = new Set<(f: Firing) => void>();
   /** CLIPS shares joins between rules with equal LHS prefixes; their creation order decides
    *  the order in which an assert visits rules, so it is tracked per prefix. */
@@ -288,9 +293,16 @@ export class Engine implements CompileHost, NetworkHost {
     this.seedRules();
     while (this.focusStack.length > 0) this.popFocus();
     this.focusModule(this.moduleNamed('MAIN'));
+    // CLIPS's reset makes MAIN the current module again.
+    this.currentModule = this.moduleNamed('MAIN');
+    this.compileModule = this.currentModule;
     for (const g of this.globals.values()) g.value = g.init([]);
     this.assertSlots(this.initialFactTemplate(), [[]]);
-    for (const d of this.deffacts.values()) for (const make of d.facts) make([]);
+    // Deffacts go module by module (definition order), then in definition order within one.
+    for (const m of this.modules.values()) {
+      for (const d of this.deffacts.values())
+        if (d.module === m) for (const make of d.facts) make([]);
+    }
   }
 
   /** Removes every construct and fact and starts over with only MAIN. */
@@ -630,13 +642,10 @@ export class Engine implements CompileHost, NetworkHost {
     this.rules.set(ruleKey(rule.module.name, rule.name), rule);
     for (const d of rule.disjuncts) {
       for (const node of d.patternNodes) {
-        let shared = this.joinOrders.get(node.prefixKey);
-        if (shared === undefined) {
-          shared = { order: this.joinCounter++, refs: 0 };
-          this.joinOrders.set(node.prefixKey, shared);
-        }
-        shared.refs++;
-        node.visitOrder = shared.order;
+        node.alphaOrder = this.sharedOrder(
+          `A${node.pattern.template.module.name}::${node.alphaKey}`,
+        );
+        node.visitOrder = this.sharedOrder(`J${node.prefixKey}`);
         node.ruleOrder = rule.order;
         insertListener(node.pattern.template.listeners, node);
       }
@@ -659,8 +668,8 @@ export class Engine implements CompileHost, NetworkHost {
         const ls = node.pattern.template.listeners;
         const i = ls.indexOf(node);
         if (i >= 0) ls.splice(i, 1);
-        const shared = this.joinOrders.get(node.prefixKey);
-        if (shared && --shared.refs === 0) this.joinOrders.delete(node.prefixKey);
+        this.releaseOrder(`A${node.pattern.template.module.name}::${node.alphaKey}`);
+        this.releaseOrder(`J${node.prefixKey}`);
       }
       for (const f of this.wm.values()) {
         if (f.entries.some((e) => nodes.has(e.node)))
@@ -669,12 +678,39 @@ export class Engine implements CompileHost, NetworkHost {
     }
   }
 
+  /** Creation order of a CLIPS network node shared under `key` (ref-counted). */
+  private sharedOrder(key: string): number {
+    let shared = this.joinOrders.get(key);
+    if (shared === undefined) {
+      shared = { order: this.joinCounter++, refs: 0 };
+      this.joinOrders.set(key, shared);
+    }
+    shared.refs++;
+    return shared.order;
+  }
+
+  private releaseOrder(key: string): void {
+    const shared = this.joinOrders.get(key);
+    if (shared && --shared.refs === 0) this.joinOrders.delete(key);
+  }
+
   nextRuleOrder(): number {
     return this.ruleOrder++;
   }
 
   /** The fire loop shared by `run()` and the `(run)` command. */
   runLoop(limit: number, onFiring?: (f: Firing) => void): RunResult['stopped'] {
+    // Each rule's RHS runs with its module as the current module; the caller's is restored.
+    const current = this.currentModule;
+    try {
+      return this.fireUntil(limit, onFiring);
+    } finally {
+      this.currentModule = current;
+      this.compileModule = current;
+    }
+  }
+
+  private fireUntil(limit: number, onFiring?: (f: Firing) => void): RunResult['stopped'] {
     this.halted = false;
     this.firedInRun = 0;
     if (this.focusStack.length === 0) this.focusModule(this.moduleNamed('MAIN'));
@@ -713,6 +749,8 @@ export class Engine implements CompileHost, NetworkHost {
     };
     const frame = token.vals.slice();
     frame.length = act.disjunct.scope.size;
+    this.currentModule = rule.module;
+    this.compileModule = rule.module;
     try {
       act.disjunct.rhs(frame);
     } catch (x) {
@@ -740,11 +778,12 @@ export class Engine implements CompileHost, NetworkHost {
 
 /**
  * Keeps listeners in the reverse of CLIPS's visiting order (asserts walk the list from the
- * end): newest shared join first; inside one shared join, newest rule first, except that a
+ * end): newest alpha node first, then newest shared join; inside one shared join, newest rule first, except that a
  * `not` join removes its older rules' matches first (CLIPS removes the newest-created first).
  */
 function insertListener(ls: PatternNode[], node: PatternNode): void {
   const visitsFirst = (a: PatternNode, b: PatternNode): boolean => {
+    if (a.alphaOrder !== b.alphaOrder) return a.alphaOrder > b.alphaOrder;
     if (a.visitOrder !== b.visitOrder) return a.visitOrder > b.visitOrder;
     const removes = a instanceof NegationNode && !a.exists;
     return removes ? a.ruleOrder < b.ruleOrder : a.ruleOrder > b.ruleOrder;

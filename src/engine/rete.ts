@@ -96,11 +96,14 @@ export abstract class PatternNode extends BetaNode {
     readonly pattern: CompiledPattern,
     /** Canonical text of the rule's CEs up to this one; equal prefixes share a join in CLIPS. */
     readonly prefixKey: string,
+    /** Canonical alpha tests of the pattern; equal keys share an alpha node in CLIPS. */
+    readonly alphaKey: string,
   ) {
     super(host);
   }
 
-  /** Set by the engine: creation order of the (CLIPS-shared) join, then of the rule. */
+  /** Set by the engine: creation order of the CLIPS alpha node, of the shared join, of the rule. */
+  alphaOrder = 0;
   visitOrder = 0;
   ruleOrder = 0;
 
@@ -187,9 +190,10 @@ export class NegationNode extends PatternNode {
     host: NetworkHost,
     pattern: CompiledPattern,
     prefixKey: string,
+    alphaKey: string,
     readonly exists: boolean,
   ) {
-    super(host, pattern, prefixKey);
+    super(host, pattern, prefixKey, alphaKey);
   }
 
   private passes(t: Token): boolean {

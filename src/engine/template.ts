@@ -23,8 +23,8 @@ export interface SlotDef {
   readonly types: ReadonlySet<TypeName> | null;
   /** Allowed-values constraint: per type, the allowed atoms (keyed by displayForm); null = any. */
   readonly allowed: ReadonlyMap<TypeName | 'ANY', ReadonlySet<string>> | null;
-  /** First allowed value in declaration order, used to derive the default. */
-  readonly firstAllowed: Atom | null;
+  /** Allowed values in declaration order, used to derive the default. */
+  readonly allowedList: readonly Atom[];
   readonly defaultKind: DefaultKind;
   /** Static defaults are evaluated once at definition; dynamic ones at every assert. */
   defaultValue: Value | null;
@@ -59,7 +59,7 @@ const IMPLIED_SLOT: SlotDef = {
   multi: true,
   types: null,
   allowed: null,
-  firstAllowed: null,
+  allowedList: [],
   defaultKind: 'derive',
   defaultValue: [],
   defaultCode: null,
@@ -135,16 +135,31 @@ export function checkSlotValue(tmpl: Template, slot: SlotDef, v: Value): void {
   }
 }
 
-/** The default CLIPS derives from a slot's constraints when none is given. */
+/** Type priority CLIPS uses to derive a default: the first type the slot allows wins. */
+const DEFAULT_TYPE_ORDER: readonly TypeName[] = ['SYMBOL', 'STRING', 'INTEGER', 'FLOAT'];
+
+/**
+ * The default CLIPS derives when none is given: the slot's first type in the order SYMBOL,
+ * STRING, INTEGER, FLOAT; the first allowed value of that type if any; else that type's zero
+ * (nil, "", 0, 0.0). A multislot defaults to an empty multifield.
+ */
 export function derivedDefault(slot: SlotDef): Value {
   if (slot.multi) return [];
-  if (slot.firstAllowed !== null) return slot.firstAllowed;
-  const types = slot.types;
-  if (types === null || types.has('SYMBOL')) return NIL;
-  if (types.has('STRING')) return '';
-  if (types.has('INTEGER')) return 0n;
-  if (types.has('FLOAT')) return 0;
-  return FALSE;
+  const type = DEFAULT_TYPE_ORDER.find((t) => slot.types === null || slot.types.has(t));
+  const allowed = slot.allowedList.find((a) => typeOf(a) === type);
+  if (allowed !== undefined) return allowed;
+  switch (type) {
+    case 'STRING':
+      return '';
+    case 'INTEGER':
+      return 0n;
+    case 'FLOAT':
+      return 0;
+    case 'SYMBOL':
+      return NIL;
+    default:
+      return FALSE;
+  }
 }
 
 /** The value a slot takes when an assert leaves it out. */

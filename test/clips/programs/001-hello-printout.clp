@@ -1,0 +1,7 @@
+(printout t "Hello, world!" crlf)
+(printout t "a" tab "b" tab "c" crlf)
+(printout t 1 " " 2.5 " " abc " " "str" crlf)
+(printout t "no newline")
+(printout t crlf)
+(printout t (create$ a "b" 1 2.5) " " (create$) crlf)
+(exit)

@@ -1,0 +1,8 @@
+(watch facts)
+(loop-for-count (?i 1 12) do (assert (n ?i)))
+(loop-for-count (?i 1 90) do (assert (m ?i)))
+(assert (last one))
+(facts 95 105)
+(retract 100)
+(facts 98 103)
+(exit)

@@ -1,0 +1,8 @@
+(defrule greet (person ?name) => (printout t "Hello " ?name crlf))
+(watch rules)
+(reset)
+(assert (person alice))
+(assert (person bob))
+(assert (person carol))
+(run)
+(exit)

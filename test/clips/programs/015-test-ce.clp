@@ -1,0 +1,7 @@
+(defrule big (num ?x) (test (> ?x 10)) => (printout t ?x " is big" crlf))
+(defrule pair-sum (num ?x) (num ?y) (test (and (< ?x ?y) (= (+ ?x ?y) 20))) => (printout t ?x "+" ?y "=20" crlf))
+(watch rules)
+(reset)
+(assert (num 5) (num 15) (num 12) (num 8) (num 3))
+(run)
+(exit)

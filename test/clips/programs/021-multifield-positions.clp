@@ -1,0 +1,7 @@
+(defrule split (list $?before ?x $?after) => (printout t ?before " | " ?x " | " ?after crlf))
+(watch activations)
+(reset)
+(assert (list a b c))
+(watch rules)
+(run)
+(exit)

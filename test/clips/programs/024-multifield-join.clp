@@ -1,0 +1,8 @@
+(defrule common (left $? ?x $?) (right $? ?x $?) => (printout t "common " ?x crlf))
+(watch activations)
+(reset)
+(assert (left 1 2 3))
+(assert (right 3 4 1))
+(watch rules)
+(run)
+(exit)

@@ -1,0 +1,8 @@
+(defrule need-help (person ?p) (or (hungry ?p) (and (tired ?p) (not (bed ?p)))) => (printout t ?p " needs help" crlf))
+(watch activations)
+(reset)
+(assert (person al) (person bo) (person cy))
+(assert (hungry al) (tired bo) (tired cy) (bed cy))
+(watch rules)
+(run)
+(exit)

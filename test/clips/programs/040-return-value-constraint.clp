@@ -1,0 +1,7 @@
+(defrule double (num ?x) (num =(* 2 ?x)) => (printout t (* 2 ?x) " is double of " ?x crlf))
+(defrule next (num ?x) (num ?y&=(+ ?x 1)) => (printout t ?y " follows " ?x crlf))
+(watch rules)
+(reset)
+(assert (num 1) (num 2) (num 3) (num 4) (num 6))
+(run)
+(exit)

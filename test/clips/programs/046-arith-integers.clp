@@ -1,0 +1,5 @@
+(printout t (+ 1 2) " " (+ 1 2 3 4) " " (- 10 3) " " (- 10 3 2) " " (* 2 3 4) " " (div 7 2) " " (div -7 2) " " (mod 7 3) " " (mod -7 3) crlf)
+(printout t (abs -4) " " (abs 4) " " (min 3 1 2) " " (max 3 1 2) " " (integer 2.7) " " (integer -2.7) crlf)
+(printout t (round 2.5) " " (round -2.5) " " (round 2.4) " " (round 3.5) " " (round -0.4) crlf)
+(printout t 9223372036854775807 " " -9223372036854775807 " " (* 1000000 1000000) crlf)
+(exit)

@@ -1,0 +1,7 @@
+(defrule sum (reading ?a) (reading ?b&:(> ?b ?a)) => (printout t ?a " + " ?b " = " (+ ?a ?b) crlf))
+(watch facts)
+(watch rules)
+(reset)
+(assert (reading 0.5) (reading 2.25) (reading 1e3) (reading 10))
+(run)
+(exit)

@@ -1,0 +1,12 @@
+(deffunction grade (?s)
+  (switch ?s
+    (case a then excellent)
+    (case b then good)
+    (case c then ok)
+    (default unknown)))
+(printout t (grade a) " " (grade b) " " (grade c) " " (grade z) crlf)
+(defrule sw (cmd ?c) => (switch ?c (case start then (printout t "starting" crlf)) (case stop then (printout t "stopping" crlf)) (default (printout t "unknown " ?c crlf))))
+(reset)
+(assert (cmd start) (cmd jump) (cmd stop))
+(run)
+(exit)

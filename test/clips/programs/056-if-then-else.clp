@@ -1,0 +1,8 @@
+(defrule check (temp ?t)
+  => (if (> ?t 30) then (printout t ?t " hot" crlf)
+      else (if (< ?t 10) then (printout t ?t " cold" crlf) else (printout t ?t " mild" crlf))))
+(watch rules)
+(reset)
+(assert (temp 35) (temp 5) (temp 20) (temp 30.5))
+(run)
+(exit)

@@ -1,0 +1,7 @@
+(defrule show ?f <- (thing ?x) => (printout t "fact " ?f " holds " ?x crlf))
+(defrule swap ?a <- (pair ?x ?y) => (retract ?a) (printout t "retracted " ?a crlf) (assert (pair ?y ?x done)))
+(reset)
+(assert (thing one) (thing two) (pair 1 2))
+(run)
+(facts)
+(exit)

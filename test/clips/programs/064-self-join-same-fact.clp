@@ -1,0 +1,8 @@
+(defrule qq (q ?a) (q ?b) => (printout t ?a "-" ?b crlf))
+(watch activations)
+(reset)
+(assert (q a))
+(assert (q b))
+(watch rules)
+(run)
+(exit)

@@ -1,0 +1,7 @@
+(defrule make (make ?n) => (loop-for-count ?n do (assert (obj (gensym*)))))
+(defrule show (obj ?id) => (printout t "made " ?id crlf))
+(watch facts)
+(reset)
+(assert (make 3))
+(run)
+(exit)

@@ -1,0 +1,8 @@
+(defrule join (key ?k) (val ?k ?v) => (printout t ?k " -> " ?v crlf))
+(defrule lex (key ?k&:(stringp ?k)) => (printout t "string key " ?k crlf))
+(watch rules)
+(reset)
+(assert (key a) (key "a") (key 1) (key 1.0))
+(assert (val a sym) (val "a" str) (val 1 int) (val 1.0 flt))
+(run)
+(exit)

@@ -1,0 +1,7 @@
+(defrule fib-next (fib ?n ?a) (fib =(+ ?n 1) ?b) (limit ?l&:(< (+ ?n 2) ?l)) (not (fib =(+ ?n 2) ?))
+  => (assert (fib (+ ?n 2) (+ ?a ?b))))
+(defrule show (declare (salience -10)) (fib ?n ?v) => (printout t "fib(" ?n ")=" ?v crlf))
+(reset)
+(assert (limit 12) (fib 0 0) (fib 1 1))
+(run)
+(exit)
