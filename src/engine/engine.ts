@@ -27,7 +27,8 @@ import {
   type NetworkHost,
   type PatternNode,
   removeToken,
-  type TerminalNode,
+  TerminalNode,
+  TestNode,
 } from './rete.ts';
 import type { Disjunct, Rule } from './rule.ts';
 import {
@@ -629,11 +630,16 @@ export class Engine implements CompileHost, NetworkHost {
     for (const f of this.wm.values()) f.entries = [];
   }
 
-  /** Puts every rule's root token back, newest rule first. */
+  /**
+   * Puts every rule's root token back. CLIPS re-activates LHS-less rules first, then rules
+   * starting with a test CE, then those starting with not/exists, newest rule first in each.
+   */
   private seedRules(): void {
-    const rules = [...this.rules.values()].sort((a, b) => b.order - a.order);
-    for (const r of rules)
-      for (const d of r.disjuncts) (d.first as NonNullable<typeof d.first>).leftAdd(d.root);
+    const group = (d: Disjunct): number =>
+      d.first instanceof TerminalNode ? 0 : d.first instanceof TestNode ? 1 : 2;
+    const disjuncts = [...this.rules.values()].flatMap((r) => r.disjuncts);
+    disjuncts.sort((a, b) => group(a) - group(b) || b.rule.order - a.rule.order);
+    for (const d of disjuncts) (d.first as NonNullable<typeof d.first>).leftAdd(d.root);
   }
 
   addRule(rule: Rule): void {
