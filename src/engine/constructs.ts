@@ -305,7 +305,7 @@ function defineFunctionConstruct(
   const previous = engine.deffunctions.get(name);
   engine.deffunctions.set(name, def);
   try {
-    bodyCode = compileBody(items.slice(1), engine.context(scope, construct, true));
+    bodyCode = compileBody(items.slice(1), engine.context(scope, construct));
   } catch (x) {
     if (previous) engine.deffunctions.set(name, previous);
     else engine.deffunctions.delete(name);

@@ -425,8 +425,8 @@ export class Engine implements CompileHost, NetworkHost {
     this.out(logicalName, text);
   }
 
-  context(scope: Scope, construct: string, inFunction = false): CompileContext {
-    return { host: this, scope, construct, inFunction };
+  context(scope: Scope, construct: string): CompileContext {
+    return { host: this, scope, construct };
   }
 
   moduleNamed(name: string): Module {

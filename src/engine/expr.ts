@@ -71,8 +71,6 @@ export interface CompileContext {
   readonly scope: Scope;
   /** e.g. `defrule MAIN::r1`, used in error messages. */
   readonly construct: string;
-  /** Whether `return` is allowed (deffunction bodies). */
-  readonly inFunction?: boolean;
 }
 
 /** Thrown by `return` inside a deffunction body. */

@@ -41,7 +41,7 @@ const INTEGER_RE = /^[+-]?\d+$/;
 const FLOAT_RE = /^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$/;
 
 /** Parses one bare word as CLIPS does: an integer, a float, or otherwise a symbol. */
-export function parseWord(word: string): Atom {
+function parseWord(word: string): Atom {
   if (INTEGER_RE.test(word)) {
     const n = BigInt(word);
     // CLIPS converts integers that overflow 64 bits to floats.
@@ -166,18 +166,5 @@ export class Lexer {
     throw new EngineError('NAU_ENGINE_SYNTAX', 'unterminated string literal', {
       location: this.location(line, column),
     });
-  }
-}
-
-/** Splits text into atoms the way `explode$` does: numbers, strings and symbols. */
-export function lexAtoms(text: string): Atom[] {
-  const lexer = new Lexer(text);
-  const out: Atom[] = [];
-  for (;;) {
-    const t = lexer.next();
-    if (t.kind === 'EOF') return out;
-    if (t.value !== undefined) out.push(t.value);
-    // CLIPS explode$ keeps other tokens (parens, variables) as symbols of their source text.
-    else out.push(Sym.of(text.slice(t.start, t.end)));
   }
 }
