@@ -713,7 +713,7 @@ const PROGRAMS: readonly ProgramDef[] = [
   {
     name: 'manners',
     file: 'bench/programs/manners.clp',
-    quick: [['?*guests* = 96', '?*guests* = 24']],
+    quick: [['?*guests* = 128', '?*guests* = 24']],
   },
   {
     name: 'closure',

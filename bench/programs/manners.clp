@@ -1,6 +1,6 @@
 ;; Miss Manners: seat guests alternating sex so that neighbours share a hobby (the classic
 ;; OPS5/CLIPS benchmark, with guests generated deterministically instead of read from a file).
-(defglobal ?*guests* = 96 ?*hobbies* = 3)
+(defglobal ?*guests* = 128 ?*hobbies* = 3)
 
 (deftemplate guest (slot name) (slot sex) (slot hobby))
 (deftemplate last_seat (slot seat))
