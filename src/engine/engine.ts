@@ -23,6 +23,8 @@ import { defineFunction, type FunctionDef, type FunctionHost } from './functions
 import { findVisible, Module } from './module.ts';
 import { isList, Reader, type SExpr, type SList } from './reader.ts';
 import {
+  AlphaMemory,
+  inFlight,
   NegationNode,
   type NetworkHost,
   type PatternNode,
@@ -38,7 +40,7 @@ import {
   slotDefault,
   type Template,
 } from './template.ts';
-import type { Token } from './token.ts';
+import type { AlphaEntry, Token } from './token.ts';
 import { FALSE, isFactRef, sameValue, type Value } from './values.ts';
 
 export interface EngineOptions {
@@ -115,6 +117,7 @@ export class Engine implements CompileHost, NetworkHost {
    *  the order in which an assert visits rules, so it is tracked per prefix. */
   private readonly joinOrders = new Map<string, { order: number; refs: number }>();
   private joinCounter = 0;
+  private readonly alphaMemories = new Map<string, AlphaMemory>();
 
   modules = new Map<string, Module>();
   currentModule!: Module;
@@ -265,8 +268,7 @@ export class Engine implements CompileHost, NetworkHost {
             return [i, toValue(v, tmpl.slots[i] as SlotDef, `${tmpl.name}.${k}`)] as const;
           })
         : [];
-    for (const f of this.wm.values()) {
-      if (tmpl && f.template !== tmpl) continue;
+    for (const f of tmpl ? tmpl.facts : this.wm.values()) {
       if (where.every(([i, v]) => sameValue(f.slots[i] as Value, v))) out.push(f);
     }
     return out;
@@ -532,12 +534,24 @@ export class Engine implements CompileHost, NetworkHost {
     const fact = new Fact(this.nextFactId++, tmpl, slots, key);
     this.wm.set(fact.id, fact);
     this.byKey.set(key, fact);
+    tmpl.facts.add(fact);
     if (this.watch.facts) this.write('wtrace', `==> ${factLabel(fact.id)}${fact.toString()}\n`);
+    // Match once per alpha memory, then let each pattern node react in CLIPS's visiting order.
+    for (const a of tmpl.alphas) a.add(fact);
     const ls = tmpl.listeners;
-    for (let i = ls.length - 1; i >= 0; i--) {
-      if (fact.retracted) break;
-      (ls[i] as (typeof ls)[number]).rightAdd(fact);
+    inFlight.fact = fact;
+    inFlight.retracting = false;
+    try {
+      for (let i = ls.length - 1; i >= 0; i--) {
+        const node = ls[i] as PatternNode;
+        inFlight.visited.add(node);
+        for (const e of node.alpha.current) node.entryAdded(e);
+      }
+    } finally {
+      inFlight.fact = null;
+      inFlight.visited.clear();
     }
+    for (const a of tmpl.alphas) a.current = [];
     return fact;
   }
 
@@ -547,13 +561,26 @@ export class Engine implements CompileHost, NetworkHost {
     fact.retracted = true;
     this.wm.delete(fact.id);
     this.byKey.delete(fact.key);
+    fact.template.facts.delete(fact);
     // CLIPS undoes an assert in the exact reverse of the order the assert was processed.
     const entries = fact.entries;
-    fact.entries = [];
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const e = entries[i] as (typeof entries)[number];
-      e.node.rightRemove(e);
+    const ls = fact.template.listeners;
+    inFlight.fact = fact;
+    inFlight.retracting = true;
+    try {
+      for (const node of ls) {
+        inFlight.visited.add(node);
+        for (let i = entries.length - 1; i >= 0; i--) {
+          const e = entries[i] as AlphaEntry;
+          if (e.alpha === node.alpha) node.entryRemoved(e);
+        }
+      }
+    } finally {
+      inFlight.fact = null;
+      inFlight.visited.clear();
     }
+    for (const e of entries) e.alpha.remove(e);
+    fact.entries = [];
   }
 
   resolveFact(target: Value, fn: string): Fact {
@@ -621,12 +648,8 @@ export class Engine implements CompileHost, NetworkHost {
 
   /** Removes every partial match and alpha entry (the facts stay). */
   private flushNetwork(): void {
-    for (const r of this.rules.values()) {
-      for (const d of r.disjuncts) {
-        removeToken(d.root);
-        for (const n of d.patternNodes) n.rightMem.clear();
-      }
-    }
+    for (const r of this.rules.values()) for (const d of r.disjuncts) removeToken(d.root);
+    for (const a of this.alphaMemories.values()) for (const idx of a.indexes) idx.buckets.clear();
     for (const f of this.wm.values()) f.entries = [];
   }
 
@@ -654,13 +677,10 @@ export class Engine implements CompileHost, NetworkHost {
         node.visitOrder = this.sharedOrder(`J${node.prefixKey}`);
         node.ruleOrder = rule.order;
         insertListener(node.pattern.template.listeners, node);
+        this.attachAlpha(node);
       }
-      // Fill the alpha memories first, then push the root token through: activations for
-      // facts already in working memory appear once, without transient add/remove traces.
-      for (const node of d.patternNodes) {
-        for (const f of this.wm.values())
-          if (f.template === node.pattern.template) node.rightAdd(f);
-      }
+      // The alpha memories already hold the facts in working memory; pushing the root token
+      // through creates each existing match once, without transient add/remove traces.
       (d.first as NonNullable<typeof d.first>).leftAdd(d.root);
     }
   }
@@ -676,12 +696,34 @@ export class Engine implements CompileHost, NetworkHost {
         if (i >= 0) ls.splice(i, 1);
         this.releaseOrder(`A${node.pattern.template.module.name}::${node.alphaKey}`);
         this.releaseOrder(`J${node.prefixKey}`);
-      }
-      for (const f of this.wm.values()) {
-        if (f.entries.some((e) => nodes.has(e.node)))
-          f.entries = f.entries.filter((e) => !nodes.has(e.node));
+        this.detachAlpha(node);
       }
     }
+  }
+
+  /** Connects a pattern node to its shared alpha memory (created and filled on first use). */
+  private attachAlpha(node: PatternNode): void {
+    const tmpl = node.pattern.template;
+    let alpha = this.alphaMemories.get(node.pattern.shareKey);
+    if (alpha === undefined) {
+      alpha = new AlphaMemory(node.pattern.shareKey, node.pattern);
+      this.alphaMemories.set(alpha.key, alpha);
+      tmpl.alphas.push(alpha);
+      for (const f of tmpl.facts) alpha.add(f);
+      alpha.current = [];
+    }
+    alpha.refs++;
+    node.alpha = alpha;
+    node.right = alpha.index(node.pattern.eqRight, tmpl.facts);
+  }
+
+  private detachAlpha(node: PatternNode): void {
+    const alpha = node.alpha;
+    if (--alpha.refs > 0) return;
+    this.alphaMemories.delete(alpha.key);
+    const tmpl = node.pattern.template;
+    tmpl.alphas.splice(tmpl.alphas.indexOf(alpha), 1);
+    for (const f of tmpl.facts) f.entries = f.entries.filter((e) => e.alpha !== alpha);
   }
 
   /** Creation order of a CLIPS network node shared under `key` (ref-counted). */

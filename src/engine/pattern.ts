@@ -48,6 +48,8 @@ export interface CompiledPattern {
   readonly betaTest: ((f: Value[]) => boolean) | null;
   /** Variables this pattern binds first (to hide them again after a not/exists CE). */
   readonly bound: readonly string[];
+  /** Patterns with equal keys match identically and lay out their values alike. */
+  readonly shareKey: string;
 }
 
 /** Rule-wide variable bookkeeping: which pattern first bound each variable. */
@@ -85,6 +87,7 @@ export function compilePattern(
   const name = symbolName(p.items[0]);
   if (name === undefined) throw fail(p, 'a pattern must start with a template or relation name', c);
   const tmpl = c.host.findTemplate(name, true) as Template;
+  const shareKey = patternShareKey(p, tmpl, vars, patternNo, factVar);
   const st: PatternState = {
     c,
     vars,
@@ -167,7 +170,32 @@ export function compilePattern(
     eqLeft: st.eqLeft,
     betaTest,
     bound: st.bound,
+    shareKey,
   };
+}
+
+/**
+ * The pattern's text with variables renamed by first appearance, marked E when an earlier
+ * pattern binds them (join values) and L otherwise: equal keys mean equal alpha tests and the
+ * same sequence of written values, so the patterns can share one alpha memory.
+ */
+function patternShareKey(p: SList, tmpl: Template, vars: RuleVars, patternNo: number, factVar: string | null): string {
+  const names = new Map<string, string>();
+  const ser = (e: SExpr): string => {
+    if (e.kind === 'list') return `(${e.items.map(ser).join(' ')})`;
+    const t = e.tok;
+    if (t.kind === 'SF_VAR' || t.kind === 'MF_VAR') {
+      let r = names.get(t.text);
+      if (r === undefined) {
+        const earlier = (vars.boundIn.get(t.text) ?? patternNo) < patternNo;
+        r = `${earlier ? 'E' : 'L'}${names.size}`;
+        names.set(t.text, r);
+      }
+      return `${t.kind === 'MF_VAR' ? '$?' : '?'}${r}`;
+    }
+    return t.kind === 'STRING' ? JSON.stringify(t.text) : `${t.kind}:${t.text}`;
+  };
+  return `${tmpl.module.name}::${tmpl.name}${factVar === null ? '' : '@'}${p.items.slice(1).map(ser).join(' ')}`;
 }
 
 /** Build-time check of literal constraints against the slot's type and allowed values. */

@@ -1,8 +1,8 @@
-// The beta network. Each rule disjunct is a chain of nodes; every node keeps the tokens it
-// received in hash buckets keyed by its equality-join variables, and join/not/exists nodes keep
-// their alpha entries bucketed by the same key, so an assert or retract only visits the partial
-// matches it can actually join with. Buckets are Sets (O(1) delete, insertion order); CLIPS
-// visits the newest partial matches first and alpha entries oldest first.
+// The RETE network. Alpha memories are shared between patterns with the same tests; each rule
+// disjunct is a chain of beta nodes. Every node keeps the tokens it received in hash buckets
+// keyed by its equality-join variables, and reads its alpha memory through an index bucketed by
+// the same key, so an assert or retract only visits the partial matches it can join with. CLIPS
+// visits the newest partial matches first and alpha entries oldest first; so does this.
 import type { Fact } from './fact.ts';
 import { type CompiledPattern, joinKey } from './pattern.ts';
 import { AlphaEntry, Token, type TokenShow } from './token.ts';
@@ -14,22 +14,35 @@ export interface NetworkHost {
   deactivate(token: Token): void;
 }
 
+/**
+ * Which alpha entries of the fact being asserted or retracted a node may see. CLIPS processes an
+ * assert node by node: a node not yet reached must not see the new fact (else a join fed by an
+ * earlier node would pair it twice), and during a retract a node already processed must no
+ * longer see it. Exactly one fact is in flight at a time.
+ */
+export const inFlight = {
+  fact: null as Fact | null,
+  retracting: false,
+  visited: new Set<PatternNode>(),
+};
+
+function visible(e: AlphaEntry, node: PatternNode): boolean {
+  return e.fact !== inFlight.fact || inFlight.visited.has(node) !== inFlight.retracting;
+}
+
 export abstract class BetaNode {
   next: BetaNode | null = null;
-  /** Tokens received from the previous node, bucketed by the left join key. */
-  readonly leftMem = new Map<unknown, Set<Token>>();
+  /** Tokens received from the previous node, bucketed by the left join key (oldest first). */
+  readonly leftMem = new Map<unknown, Token[]>();
 
   constructor(readonly host: NetworkHost) {}
 
   abstract leftAdd(t: Token): void;
 
   protected storeLeft(t: Token, key: unknown): void {
-    let b = this.leftMem.get(key);
-    if (b === undefined) {
-      b = new Set();
-      this.leftMem.set(key, b);
-    }
-    b.add(t);
+    const b = this.leftMem.get(key);
+    if (b === undefined) this.leftMem.set(key, [t]);
+    else b.push(t);
     t.owner = this;
     t.key = key;
   }
@@ -40,16 +53,10 @@ export abstract class BetaNode {
     parent.addChild(child);
     if (entry !== null) {
       child.entry = entry;
-      entry.children.add(child);
+      child.source = this;
+      entry.addChild(child);
     }
     (this.next as BetaNode).leftAdd(child);
-  }
-
-  /** Every token stored here (for priming a newly added rule and for tests). */
-  allLeft(): Token[] {
-    const out: Token[] = [];
-    for (const b of this.leftMem.values()) for (const t of b) out.push(t);
-    return out;
   }
 }
 
@@ -59,13 +66,14 @@ export function removeToken(t: Token): void {
   if (owner !== null) {
     const b = owner.leftMem.get(t.key);
     if (b !== undefined) {
-      b.delete(t);
-      if (b.size === 0) owner.leftMem.delete(t.key);
+      const i = b.lastIndexOf(t);
+      if (i >= 0) b.splice(i, 1);
+      if (b.length === 0) owner.leftMem.delete(t.key);
     }
     t.owner = null;
   }
   if (t.entry !== null) {
-    t.entry.children.delete(t);
+    t.entry.children?.delete(t);
     t.entry = null;
   }
   removeChildren(t);
@@ -80,16 +88,84 @@ export function removeChildren(t: Token): void {
   for (let i = kids.length - 1; i >= 0; i--) removeToken(kids[i] as Token);
 }
 
-function newestFirst<T>(set: Set<T> | undefined): T[] {
-  if (set === undefined || set.size === 0) return [];
-  const arr = [...set];
-  arr.reverse();
-  return arr;
+/** Alpha entries of one alpha memory bucketed by the values at some positions (a join key). */
+export class RightIndex {
+  readonly buckets = new Map<unknown, Set<AlphaEntry>>();
+  constructor(
+    readonly positions: readonly number[],
+    /** Where entries keep their key for this index. */
+    readonly slot: number,
+  ) {}
+
+  add(e: AlphaEntry): void {
+    const key = joinKey(e.vals, this.positions);
+    e.keys[this.slot] = key;
+    const b = this.buckets.get(key);
+    if (b === undefined) this.buckets.set(key, new Set([e]));
+    else b.add(e);
+  }
+
+  remove(e: AlphaEntry): void {
+    const key = e.keys[this.slot];
+    const b = this.buckets.get(key);
+    if (b === undefined) return;
+    b.delete(e);
+    if (b.size === 0) this.buckets.delete(key);
+  }
 }
 
-/** A node whose right input is a pattern's alpha memory. */
+/**
+ * An alpha memory shared by every pattern with the same alpha tests and the same layout of
+ * values (CLIPS shares alpha nodes the same way): a resident fact is matched and stored once,
+ * not once per rule that mentions its template. Each distinct join key gets one index.
+ */
+export class AlphaMemory {
+  readonly indexes: RightIndex[] = [];
+  refs = 0;
+  /** Entries created for the fact being asserted (read by the pattern nodes right after). */
+  current: AlphaEntry[] = [];
+
+  constructor(
+    readonly key: string,
+    /** The matcher of the first pattern with this key; sharers have the same value layout. */
+    readonly pattern: CompiledPattern,
+  ) {}
+
+  index(positions: readonly number[], existing: Iterable<Fact>): RightIndex {
+    const found = this.indexes.find(
+      (x) => x.positions.length === positions.length && x.positions.every((p, i) => p === positions[i]),
+    );
+    if (found) return found;
+    const idx = new RightIndex(positions, this.indexes.length);
+    this.indexes.push(idx);
+    for (const f of existing) for (const e of f.entries) if (e.alpha === this) idx.add(e);
+    return idx;
+  }
+
+  /** Matches a fact and stores its entries in every index. */
+  add(fact: Fact): AlphaEntry[] {
+    const matches = this.pattern.match(fact);
+    const out: AlphaEntry[] = [];
+    for (const vals of matches) {
+      const e = new AlphaEntry(fact, vals, this);
+      for (const idx of this.indexes) idx.add(e);
+      fact.entries.push(e);
+      out.push(e);
+    }
+    this.current = out;
+    return out;
+  }
+
+  remove(e: AlphaEntry): void {
+    for (const idx of this.indexes) idx.remove(e);
+  }
+}
+
+/** A node whose right input is a (shared) alpha memory. */
 export abstract class PatternNode extends BetaNode {
-  readonly rightMem = new Map<unknown, Set<AlphaEntry>>();
+  /** Set when the engine attaches the node to its alpha memory. */
+  alpha!: AlphaMemory;
+  right!: RightIndex;
 
   constructor(
     host: NetworkHost,
@@ -116,46 +192,26 @@ export abstract class PatternNode extends BetaNode {
     return test === null || test(vals) ? vals : null;
   }
 
+  /** Whether an entry passes the beta tests against a token (no allocation without tests). */
+  protected matches(t: Token, e: AlphaEntry): boolean {
+    return this.pattern.betaTest === null || this.merge(t, e) !== null;
+  }
+
   protected leftKey(t: Token): unknown {
     return joinKey(t.vals, this.pattern.eqLeft);
   }
 
-  /** Adds a fact: one alpha entry per way it matches. */
-  rightAdd(fact: Fact): void {
-    for (const vals of this.pattern.match(fact)) {
-      const key = joinKey(vals, this.pattern.eqRight);
-      const entry = new AlphaEntry(fact, vals, key, this);
-      fact.entries.push(entry);
-      let b = this.rightMem.get(key);
-      if (b === undefined) {
-        b = new Set();
-        this.rightMem.set(key, b);
-      }
-      b.add(entry);
-      this.entryAdded(entry);
-    }
+  /** Visible alpha entries for a key, oldest first (CLIPS appends to alpha memories). */
+  protected rightBucket(key: unknown): AlphaEntry[] {
+    const b = this.right.buckets.get(key);
+    if (b === undefined) return [];
+    const out: AlphaEntry[] = [];
+    for (const e of b) if (visible(e, this)) out.push(e);
+    return out;
   }
 
-  rightRemove(entry: AlphaEntry): void {
-    const b = this.rightMem.get(entry.key);
-    if (b !== undefined) {
-      b.delete(entry);
-      if (b.size === 0) this.rightMem.delete(entry.key);
-    }
-    this.entryRemoved(entry);
-  }
-
-  /** Alpha entries oldest first: CLIPS appends to alpha memories (beta memories prepend). */
-  protected rightBucket(key: unknown): Iterable<AlphaEntry> {
-    return this.rightMem.get(key) ?? [];
-  }
-
-  protected leftBucket(key: unknown): Token[] {
-    return newestFirst(this.leftMem.get(key));
-  }
-
-  protected abstract entryAdded(entry: AlphaEntry): void;
-  protected abstract entryRemoved(entry: AlphaEntry): void;
+  abstract entryAdded(entry: AlphaEntry): void;
+  abstract entryRemoved(entry: AlphaEntry): void;
 }
 
 /** A positive pattern CE. */
@@ -163,24 +219,29 @@ export class JoinNode extends PatternNode {
   leftAdd(t: Token): void {
     const key = this.leftKey(t);
     this.storeLeft(t, key);
-    for (const e of [...this.rightBucket(key)]) {
-      if (t.owner === null) return; // removed by an earlier propagation
+    for (const e of this.rightBucket(key)) {
       const vals = this.merge(t, e);
       if (vals !== null) this.emit(t, vals, e.fact, e);
     }
   }
 
-  protected entryAdded(e: AlphaEntry): void {
-    for (const t of this.leftBucket(e.key)) {
-      if (e.fact.retracted) return;
-      const vals = this.merge(t, e);
-      if (vals !== null) this.emit(t, vals, e.fact, e);
+  entryAdded(e: AlphaEntry): void {
+    const b = this.leftMem.get(e.keys[this.right.slot]);
+    if (b === undefined) return;
+    // Newest partial match first (CLIPS prepends to beta memories).
+    for (let i = b.length - 1; i >= 0; i--) {
+      const vals = this.merge(b[i] as Token, e);
+      if (vals !== null) this.emit(b[i] as Token, vals, e.fact, e);
     }
   }
 
-  protected entryRemoved(e: AlphaEntry): void {
+  entryRemoved(e: AlphaEntry): void {
+    if (e.children === null || e.children.size === 0) return;
     const kids = [...e.children];
-    for (let i = kids.length - 1; i >= 0; i--) removeToken(kids[i] as Token);
+    for (let i = kids.length - 1; i >= 0; i--) {
+      const k = kids[i] as Token;
+      if (k.source === this) removeToken(k);
+    }
   }
 }
 
@@ -204,34 +265,33 @@ export class NegationNode extends PatternNode {
     const key = this.leftKey(t);
     this.storeLeft(t, key);
     let n = 0;
-    for (const e of this.rightBucket(key)) if (this.merge(t, e) !== null) n++;
+    for (const e of this.rightBucket(key)) if (this.matches(t, e)) n++;
     t.count = n;
     if (this.passes(t)) this.emit(t, t.vals, '*', null);
   }
 
-  protected entryAdded(e: AlphaEntry): void {
-    for (const t of this.leftBucket(e.key)) {
-      if (this.merge(t, e) === null) continue;
-      const before = this.passes(t);
-      t.count++;
-      this.flip(t, before);
-    }
+  entryAdded(e: AlphaEntry): void {
+    this.update(e, 1);
   }
 
-  protected entryRemoved(e: AlphaEntry): void {
-    for (const t of this.leftBucket(e.key)) {
-      if (this.merge(t, e) === null) continue;
-      const before = this.passes(t);
-      t.count--;
-      this.flip(t, before);
-    }
+  entryRemoved(e: AlphaEntry): void {
+    this.update(e, -1);
   }
 
-  private flip(t: Token, before: boolean): void {
-    const after = this.passes(t);
-    if (before === after) return;
-    if (after) this.emit(t, t.vals, '*', null);
-    else removeChildren(t);
+  private update(e: AlphaEntry, delta: number): void {
+    const b = this.leftMem.get(e.keys[this.right.slot]);
+    if (b === undefined) return;
+    // Newest first; emitting and removing children only touch later nodes, never this bucket.
+    for (let i = b.length - 1; i >= 0; i--) {
+      const t = b[i] as Token;
+      if (!this.matches(t, e)) continue;
+      const before = this.passes(t);
+      t.count += delta;
+      const after = this.passes(t);
+      if (before === after) continue;
+      if (after) this.emit(t, t.vals, '*', null);
+      else removeChildren(t);
+    }
   }
 }
 

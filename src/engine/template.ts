@@ -1,7 +1,8 @@
 // Deftemplates and ordered-fact relations: slot definitions, constraints and defaults.
 import { EngineError } from './errors.ts';
 import type { Module } from './module.ts';
-import type { PatternNode } from './rete.ts';
+import type { Fact } from './fact.ts';
+import type { AlphaMemory, PatternNode } from './rete.ts';
 import {
   type Atom,
   displayForm,
@@ -33,8 +34,12 @@ export interface SlotDef {
 
 export class Template {
   readonly slotIndex = new Map<string, number>();
-  /** Pattern nodes fed by this template, in rule definition order. */
+  /** Pattern nodes fed by this template, in the reverse of CLIPS's visiting order. */
   readonly listeners: PatternNode[] = [];
+  /** Alpha memories over this template, in creation order. */
+  readonly alphas: AlphaMemory[] = [];
+  /** Live facts of this template. */
+  readonly facts = new Set<Fact>();
 
   constructor(
     readonly name: string,

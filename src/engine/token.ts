@@ -1,19 +1,25 @@
 // Partial matches flowing through the beta network.
 import type { Activation } from './agenda.ts';
 import type { Fact } from './fact.ts';
-import type { BetaNode, PatternNode } from './rete.ts';
+import type { AlphaMemory, BetaNode } from './rete.ts';
 import type { Value } from './values.ts';
 
-/** One way a fact matches a pattern: the values it contributes to the rule's binding vector. */
+/** One way a fact matches an alpha memory: the values it contributes, in the memory's layout. */
 export class AlphaEntry {
-  /** Tokens built from this entry, removed when the fact is retracted. */
-  readonly children = new Set<Token>();
+  /** Tokens built from this entry (by any node), removed when the fact is retracted. */
+  children: Set<Token> | null = null;
+  /** The entry's key in each index of its alpha memory. */
+  readonly keys: unknown[] = [];
   constructor(
     readonly fact: Fact,
     readonly vals: readonly Value[],
-    readonly key: unknown,
-    readonly node: PatternNode,
+    readonly alpha: AlphaMemory,
   ) {}
+
+  addChild(t: Token): void {
+    if (this.children === null) this.children = new Set();
+    this.children.add(t);
+  }
 }
 
 /** How a token shows in watch traces: a fact, `*` (not/exists), or nothing (test CE). */
@@ -28,6 +34,8 @@ export class Token {
   owner: BetaNode | null = null;
   key: unknown = undefined;
   entry: AlphaEntry | null = null;
+  /** The node that built this token from `entry` (a shared entry feeds several nodes). */
+  source: BetaNode | null = null;
 
   constructor(
     readonly parent: Token | null,
