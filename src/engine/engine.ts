@@ -41,7 +41,7 @@ import {
   type Template,
 } from './template.ts';
 import type { AlphaEntry, Token } from './token.ts';
-import { FALSE, isFactRef, sameValue, type Value } from './values.ts';
+import { FALSE, isFactRef, isMultifield, sameValue, type Value } from './values.ts';
 
 export interface EngineOptions {
   /** Seconds since the epoch, for `(time)` and timestamps; injected so runs are reproducible. */
@@ -537,22 +537,34 @@ export class Engine implements CompileHost, NetworkHost {
     tmpl.facts.add(fact);
     if (this.watch.facts) this.write('wtrace', `==> ${factLabel(fact.id)}${fact.toString()}\n`);
     // Match once per alpha memory, then let each pattern node react in CLIPS's visiting order.
-    for (const a of tmpl.alphas) a.add(fact);
+    const touched = this.matchAlphas(tmpl, fact);
     const ls = tmpl.listeners;
     inFlight.fact = fact;
     inFlight.retracting = false;
+    const epoch = ++inFlight.epoch;
     try {
       for (let i = ls.length - 1; i >= 0; i--) {
         const node = ls[i] as PatternNode;
-        inFlight.visited.add(node);
-        for (const e of node.alpha.current) node.entryAdded(e);
+        node.visited = epoch;
+        const entries = node.alpha.current;
+        for (let k = 0; k < entries.length; k++) node.entryAdded(entries[k] as AlphaEntry);
       }
     } finally {
       inFlight.fact = null;
-      inFlight.visited.clear();
     }
-    for (const a of tmpl.alphas) a.current = [];
+    for (const a of touched) a.current = NO_ENTRIES;
     return fact;
+  }
+
+  /** Runs the fact through the alpha memories that can match it; returns those that did. */
+  private matchAlphas(tmpl: Template, fact: Fact): AlphaMemory[] {
+    const touched: AlphaMemory[] = [];
+    for (const a of tmpl.alphasUnhashed) if (a.add(fact).length > 0) touched.push(a);
+    for (const [slot, byValue] of tmpl.alphaBySlot) {
+      const list = byValue.get(alphaHashKey(fact.slots[slot] as Value));
+      if (list !== undefined) for (const a of list) if (a.add(fact).length > 0) touched.push(a);
+    }
+    return touched;
   }
 
   retractFact(fact: Fact): void {
@@ -567,9 +579,10 @@ export class Engine implements CompileHost, NetworkHost {
     const ls = fact.template.listeners;
     inFlight.fact = fact;
     inFlight.retracting = true;
+    const epoch = ++inFlight.epoch;
     try {
       for (const node of ls) {
-        inFlight.visited.add(node);
+        node.visited = epoch;
         for (let i = entries.length - 1; i >= 0; i--) {
           const e = entries[i] as AlphaEntry;
           if (e.alpha === node.alpha) node.entryRemoved(e);
@@ -577,7 +590,6 @@ export class Engine implements CompileHost, NetworkHost {
       }
     } finally {
       inFlight.fact = null;
-      inFlight.visited.clear();
     }
     for (const e of entries) e.alpha.remove(e);
     fact.entries = [];
@@ -709,8 +721,19 @@ export class Engine implements CompileHost, NetworkHost {
       alpha = new AlphaMemory(node.pattern.shareKey, node.pattern);
       this.alphaMemories.set(alpha.key, alpha);
       tmpl.alphas.push(alpha);
+      const d = node.pattern.discriminator;
+      if (d === null) tmpl.alphasUnhashed.push(alpha);
+      else {
+        let byValue = tmpl.alphaBySlot.get(d.slot);
+        if (byValue === undefined) {
+          byValue = new Map();
+          tmpl.alphaBySlot.set(d.slot, byValue);
+        }
+        const k = alphaHashKey(d.value);
+        byValue.set(k, [...(byValue.get(k) ?? []), alpha]);
+      }
       for (const f of tmpl.facts) alpha.add(f);
-      alpha.current = [];
+      alpha.current = NO_ENTRIES;
     }
     alpha.refs++;
     node.alpha = alpha;
@@ -723,6 +746,15 @@ export class Engine implements CompileHost, NetworkHost {
     this.alphaMemories.delete(alpha.key);
     const tmpl = node.pattern.template;
     tmpl.alphas.splice(tmpl.alphas.indexOf(alpha), 1);
+    const d = node.pattern.discriminator;
+    if (d === null) tmpl.alphasUnhashed.splice(tmpl.alphasUnhashed.indexOf(alpha), 1);
+    else {
+      const byValue = tmpl.alphaBySlot.get(d.slot);
+      const k = alphaHashKey(d.value);
+      const rest = (byValue?.get(k) ?? []).filter((a) => a !== alpha);
+      if (rest.length > 0) byValue?.set(k, rest);
+      else byValue?.delete(k);
+    }
     for (const f of tmpl.facts) f.entries = f.entries.filter((e) => e.alpha !== alpha);
   }
 
@@ -822,6 +854,13 @@ export class Engine implements CompileHost, NetworkHost {
     for (const l of this.fireListeners) l(firing);
     return firing;
   }
+}
+
+const NO_ENTRIES: AlphaEntry[] = [];
+
+/** Hash key of a literal for alpha dispatch; a multifield never equals a single literal. */
+function alphaHashKey(v: Value): unknown {
+  return isMultifield(v) ? NO_ENTRIES : v;
 }
 
 /**

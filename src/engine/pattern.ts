@@ -50,6 +50,13 @@ export interface CompiledPattern {
   readonly bound: readonly string[];
   /** Patterns with equal keys match identically and lay out their values alike. */
   readonly shareKey: string;
+  /** A single-field slot the pattern requires to hold one literal: facts are dispatched on it. */
+  readonly discriminator: Discriminator | null;
+}
+
+export interface Discriminator {
+  readonly slot: number;
+  readonly value: Atom;
 }
 
 /** Rule-wide variable bookkeeping: which pattern first bound each variable. */
@@ -99,6 +106,7 @@ export function compilePattern(
     eqLeft: [],
   };
   const slots: SlotMatcher[] = [];
+  let discriminator: Discriminator | null = null;
   if (tmpl.implied) {
     slots.push({ index: 0, multi: true, fields: parseFields(p.items.slice(1), true, st) });
   } else {
@@ -128,6 +136,10 @@ export function compilePattern(
       }
       checkLiterals(item.items.slice(1), def, tmpl, c);
       slots.push({ index, multi: def.multi, fields });
+      const only = item.items[1];
+      if (discriminator === null && !def.multi && item.items.length === 2 && only?.kind === 'atom' && only.tok.value !== undefined) {
+        discriminator = { slot: index, value: only.tok.value };
+      }
     }
   }
   let factIdx: number | null = null;
@@ -151,15 +163,27 @@ export function compilePattern(
   const writes = st.writes;
   const scope = c.scope;
   let scratch: Value[] | null = null;
+  const collect = (frame: Value[]): Value[] => {
+    const vals = new Array<Value>(writes.length);
+    for (let i = 0; i < writes.length; i++) vals[i] = frame[writes[i] as number] as Value;
+    return vals;
+  };
+  // Most patterns have no multifield segmentation: one straight pass, at most one match.
+  const single = slots.every((s) => !s.multi);
   const match = (fact: Fact): Value[][] => {
     if (scratch === null) scratch = new Array<Value>(scope.size);
     const frame = scratch;
     if (factIdx !== null) frame[factIdx] = fact;
+    if (single) {
+      for (const s of slots) {
+        if (!applyField(s.fields[0] as Field, fact.slots[s.index] as Value, frame)) return NO_MATCH;
+      }
+      return [collect(frame)];
+    }
     const out: Value[][] = [];
-    const emit = () => {
-      out.push(writes.map((i) => frame[i] as Value));
-    };
-    matchSlots(slots, 0, fact, frame, emit);
+    matchSlots(slots, 0, fact, frame, () => {
+      out.push(collect(frame));
+    });
     return out;
   };
   return {
@@ -171,6 +195,7 @@ export function compilePattern(
     betaTest,
     bound: st.bound,
     shareKey,
+    discriminator,
   };
 }
 
@@ -214,6 +239,8 @@ function checkLiterals(
     if (why !== null) throw fail(it, `${why} in template ${tmpl.name}`, c, 'NAU_ENGINE_SLOT_TYPE');
   }
 }
+
+const NO_MATCH: Value[][] = [];
 
 function matchSlots(
   slots: readonly SlotMatcher[],

@@ -23,11 +23,12 @@ export interface NetworkHost {
 export const inFlight = {
   fact: null as Fact | null,
   retracting: false,
-  visited: new Set<PatternNode>(),
+  /** Nodes already reached for the fact in flight carry this stamp. */
+  epoch: 0,
 };
 
 function visible(e: AlphaEntry, node: PatternNode): boolean {
-  return e.fact !== inFlight.fact || inFlight.visited.has(node) !== inFlight.retracting;
+  return e.fact !== inFlight.fact || (node.visited === inFlight.epoch) !== inFlight.retracting;
 }
 
 export abstract class BetaNode {
@@ -152,7 +153,7 @@ export class AlphaMemory {
       fact.entries.push(e);
       out.push(e);
     }
-    this.current = out;
+    if (out.length > 0) this.current = out;
     return out;
   }
 
@@ -182,6 +183,8 @@ export abstract class PatternNode extends BetaNode {
   alphaOrder = 0;
   visitOrder = 0;
   ruleOrder = 0;
+  /** `inFlight.epoch` when this node last processed the fact in flight. */
+  visited = -1;
 
   /** Merges an entry's values into a copy of the token's frame; null when beta tests fail. */
   protected merge(t: Token, e: AlphaEntry): Value[] | null {

@@ -38,6 +38,13 @@ export class Template {
   readonly listeners: PatternNode[] = [];
   /** Alpha memories over this template, in creation order. */
   readonly alphas: AlphaMemory[] = [];
+  /**
+   * The same alpha memories arranged for dispatch: those requiring a literal in a slot are
+   * found by hashing the fact's value (CLIPS's hashed alpha network); the rest are tried on
+   * every fact.
+   */
+  readonly alphaBySlot = new Map<number, Map<unknown, AlphaMemory[]>>();
+  readonly alphasUnhashed: AlphaMemory[] = [];
   /** Live facts of this template. */
   readonly facts = new Set<Fact>();
 
