@@ -538,13 +538,13 @@ export class Engine implements CompileHost, NetworkHost {
     if (this.watch.facts) this.write('wtrace', `==> ${factLabel(fact.id)}${fact.toString()}\n`);
     // Match once per alpha memory, then let each pattern node react in CLIPS's visiting order.
     const touched = this.matchAlphas(tmpl, fact);
-    const ls = tmpl.listeners;
+    if (touched.length === 0) return fact;
+    const nodes = nodesOf(touched).sort((a, b) => b.rank - a.rank);
     inFlight.fact = fact;
     inFlight.retracting = false;
     const epoch = ++inFlight.epoch;
     try {
-      for (let i = ls.length - 1; i >= 0; i--) {
-        const node = ls[i] as PatternNode;
+      for (const node of nodes) {
         node.visited = epoch;
         const entries = node.alpha.current;
         for (let k = 0; k < entries.length; k++) node.entryAdded(entries[k] as AlphaEntry);
@@ -576,12 +576,13 @@ export class Engine implements CompileHost, NetworkHost {
     fact.template.facts.delete(fact);
     // CLIPS undoes an assert in the exact reverse of the order the assert was processed.
     const entries = fact.entries;
-    const ls = fact.template.listeners;
+    if (entries.length === 0) return;
+    const nodes = nodesOf(new Set(entries.map((e) => e.alpha))).sort((a, b) => a.rank - b.rank);
     inFlight.fact = fact;
     inFlight.retracting = true;
     const epoch = ++inFlight.epoch;
     try {
-      for (const node of ls) {
+      for (const node of nodes) {
         node.visited = epoch;
         for (let i = entries.length - 1; i >= 0; i--) {
           const e = entries[i] as AlphaEntry;
@@ -706,6 +707,7 @@ export class Engine implements CompileHost, NetworkHost {
         const ls = node.pattern.template.listeners;
         const i = ls.indexOf(node);
         if (i >= 0) ls.splice(i, 1);
+        renumber(ls);
         this.releaseOrder(`A${node.pattern.template.module.name}::${node.alphaKey}`);
         this.releaseOrder(`J${node.prefixKey}`);
         this.detachAlpha(node);
@@ -736,12 +738,14 @@ export class Engine implements CompileHost, NetworkHost {
       alpha.current = NO_ENTRIES;
     }
     alpha.refs++;
+    alpha.nodes.push(node);
     node.alpha = alpha;
     node.right = alpha.index(node.pattern.eqRight, tmpl.facts);
   }
 
   private detachAlpha(node: PatternNode): void {
     const alpha = node.alpha;
+    alpha.nodes.splice(alpha.nodes.indexOf(node), 1);
     if (--alpha.refs > 0) return;
     this.alphaMemories.delete(alpha.key);
     const tmpl = node.pattern.template;
@@ -878,6 +882,18 @@ function insertListener(ls: PatternNode[], node: PatternNode): void {
   let i = ls.length;
   while (i > 0 && visitsFirst(ls[i - 1] as PatternNode, node)) i--;
   ls.splice(i, 0, node);
+  renumber(ls);
+}
+
+function renumber(ls: readonly PatternNode[]): void {
+  for (let i = 0; i < ls.length; i++) (ls[i] as PatternNode).rank = i;
+}
+
+/** The pattern nodes fed by some alpha memories. */
+function nodesOf(alphas: Iterable<AlphaMemory>): PatternNode[] {
+  const out: PatternNode[] = [];
+  for (const a of alphas) for (const n of a.nodes) out.push(n);
+  return out;
 }
 
 const CONSTRUCTS = new Set([

@@ -5,7 +5,7 @@
 // visits the newest partial matches first and alpha entries oldest first; so does this.
 import type { Fact } from './fact.ts';
 import { type CompiledPattern, joinKey } from './pattern.ts';
-import { AlphaEntry, Token, type TokenShow } from './token.ts';
+import { AlphaEntry, dropFrom, Token, type TokenShow } from './token.ts';
 import type { Value } from './values.ts';
 
 /** Callbacks from the network to the engine (activations, watch output). */
@@ -48,6 +48,12 @@ export abstract class BetaNode {
     t.key = key;
   }
 
+  /** Test and terminal nodes never look their tokens up again: they only record ownership. */
+  protected own(t: Token): void {
+    t.owner = this;
+    t.key = UNSTORED;
+  }
+
   /** Passes a new partial match on to the next node. */
   protected emit(parent: Token, vals: Value[], show: TokenShow, entry: AlphaEntry | null): void {
     const child = new Token(parent, vals, show);
@@ -65,29 +71,33 @@ export abstract class BetaNode {
 export function removeToken(t: Token): void {
   const owner = t.owner;
   if (owner !== null) {
-    const b = owner.leftMem.get(t.key);
-    if (b !== undefined) {
-      const i = b.lastIndexOf(t);
-      if (i >= 0) b.splice(i, 1);
-      if (b.length === 0) owner.leftMem.delete(t.key);
+    if (t.key !== UNSTORED) {
+      const b = owner.leftMem.get(t.key);
+      if (b !== undefined) {
+        dropFrom(b, t);
+        if (b.length === 0) owner.leftMem.delete(t.key);
+      }
     }
     t.owner = null;
   }
   if (t.entry !== null) {
-    t.entry.children?.delete(t);
+    dropFrom(t.entry.children, t);
     t.entry = null;
   }
   removeChildren(t);
   if (t.activation !== null && owner !== null) owner.host.deactivate(t);
-  t.parent?.children?.delete(t);
+  if (t.parent !== null) dropFrom(t.parent.children, t);
 }
 
 /** Removes a token's children, newest first (CLIPS keeps child lists newest-first). */
 export function removeChildren(t: Token): void {
-  if (t.children === null || t.children.size === 0) return;
-  const kids = [...t.children];
-  for (let i = kids.length - 1; i >= 0; i--) removeToken(kids[i] as Token);
+  const kids = t.children;
+  if (kids === null) return;
+  while (kids.length > 0) removeToken(kids[kids.length - 1] as Token);
 }
+
+/** Bucket key of tokens kept by no bucket (test and terminal nodes). */
+const UNSTORED = Symbol('unstored');
 
 /** Alpha entries of one alpha memory bucketed by the values at some positions (a join key). */
 export class RightIndex {
@@ -122,6 +132,8 @@ export class RightIndex {
  */
 export class AlphaMemory {
   readonly indexes: RightIndex[] = [];
+  /** The pattern nodes reading this memory. */
+  readonly nodes: PatternNode[] = [];
   refs = 0;
   /** Entries created for the fact being asserted (read by the pattern nodes right after). */
   current: AlphaEntry[] = [];
@@ -185,6 +197,8 @@ export abstract class PatternNode extends BetaNode {
   ruleOrder = 0;
   /** `inFlight.epoch` when this node last processed the fact in flight. */
   visited = -1;
+  /** Position in the template's listener list (CLIPS visiting order, reversed). */
+  rank = 0;
 
   /** Merges an entry's values into a copy of the token's frame; null when beta tests fail. */
   protected merge(t: Token, e: AlphaEntry): Value[] | null {
@@ -239,8 +253,8 @@ export class JoinNode extends PatternNode {
   }
 
   entryRemoved(e: AlphaEntry): void {
-    if (e.children === null || e.children.size === 0) return;
-    const kids = [...e.children];
+    if (e.children === null || e.children.length === 0) return;
+    const kids = e.children.slice();
     for (let i = kids.length - 1; i >= 0; i--) {
       const k = kids[i] as Token;
       if (k.source === this) removeToken(k);
@@ -308,7 +322,7 @@ export class TestNode extends BetaNode {
   }
 
   leftAdd(t: Token): void {
-    this.storeLeft(t, undefined);
+    this.own(t);
     if (this.test(t.vals)) this.emit(t, t.vals, null, null);
   }
 }
@@ -324,7 +338,7 @@ export class TerminalNode extends BetaNode {
   }
 
   leftAdd(t: Token): void {
-    this.storeLeft(t, undefined);
+    this.own(t);
     this.host.activate(this, t);
   }
 }

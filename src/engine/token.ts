@@ -6,8 +6,8 @@ import type { Value } from './values.ts';
 
 /** One way a fact matches an alpha memory: the values it contributes, in the memory's layout. */
 export class AlphaEntry {
-  /** Tokens built from this entry (by any node), removed when the fact is retracted. */
-  children: Set<Token> | null = null;
+  /** Tokens built from this entry (by any node), oldest first; removed on retract. */
+  children: Token[] | null = null;
   /** The entry's key in each index of its alpha memory. */
   readonly keys: unknown[] = [];
   constructor(
@@ -17,8 +17,8 @@ export class AlphaEntry {
   ) {}
 
   addChild(t: Token): void {
-    if (this.children === null) this.children = new Set();
-    this.children.add(t);
+    if (this.children === null) this.children = [t];
+    else this.children.push(t);
   }
 }
 
@@ -26,7 +26,8 @@ export class AlphaEntry {
 export type TokenShow = Fact | '*' | null;
 
 export class Token {
-  children: Set<Token> | null = null;
+  /** Tokens built on this one, oldest first (usually very few, so an array). */
+  children: Token[] | null = null;
   activation: Activation | null = null;
   /** Not/exists nodes: how many right entries currently match this token. */
   count = 0;
@@ -44,8 +45,8 @@ export class Token {
   ) {}
 
   addChild(t: Token): void {
-    if (this.children === null) this.children = new Set();
-    this.children.add(t);
+    if (this.children === null) this.children = [t];
+    else this.children.push(t);
   }
 
   /** The facts (or `*`) of each pattern CE in rule order, for watch traces. */
@@ -55,4 +56,11 @@ export class Token {
       if (t.show !== null) out.push(t.show);
     return out.reverse();
   }
+}
+
+/** Removes one element from a small array (children lists, buckets), searching from the end. */
+export function dropFrom<T>(list: T[] | null, x: T): void {
+  if (list === null) return;
+  const i = list.lastIndexOf(x);
+  if (i >= 0) list.splice(i, 1);
 }
