@@ -539,7 +539,7 @@ export class Engine implements CompileHost, NetworkHost {
     // Match once per alpha memory, then let each pattern node react in CLIPS's visiting order.
     const touched = this.matchAlphas(tmpl, fact);
     if (touched.length === 0) return fact;
-    const nodes = nodesOf(touched).sort((a, b) => b.rank - a.rank);
+    const nodes = touched.length === 1 ? (touched[0] as AlphaMemory).nodes : byRank(nodesOf(touched));
     inFlight.fact = fact;
     inFlight.retracting = false;
     const epoch = ++inFlight.epoch;
@@ -577,12 +577,15 @@ export class Engine implements CompileHost, NetworkHost {
     // CLIPS undoes an assert in the exact reverse of the order the assert was processed.
     const entries = fact.entries;
     if (entries.length === 0) return;
-    const nodes = nodesOf(new Set(entries.map((e) => e.alpha))).sort((a, b) => a.rank - b.rank);
+    const alphas = new Set(entries.map((e) => e.alpha));
+    const nodes = alphas.size === 1 ? entries[0]!.alpha.nodes : byRank(nodesOf(alphas));
     inFlight.fact = fact;
     inFlight.retracting = true;
     const epoch = ++inFlight.epoch;
     try {
-      for (const node of nodes) {
+      // The reverse of the assert's order.
+      for (let n = nodes.length - 1; n >= 0; n--) {
+        const node = nodes[n] as PatternNode;
         node.visited = epoch;
         for (let i = entries.length - 1; i >= 0; i--) {
           const e = entries[i] as AlphaEntry;
@@ -739,6 +742,7 @@ export class Engine implements CompileHost, NetworkHost {
     }
     alpha.refs++;
     alpha.nodes.push(node);
+    byRank(alpha.nodes);
     node.alpha = alpha;
     node.right = alpha.index(node.pattern.eqRight, tmpl.facts);
   }
@@ -885,8 +889,15 @@ function insertListener(ls: PatternNode[], node: PatternNode): void {
   renumber(ls);
 }
 
+/** Re-ranks the listeners and keeps each alpha memory's nodes in visiting order. */
 function renumber(ls: readonly PatternNode[]): void {
   for (let i = 0; i < ls.length; i++) (ls[i] as PatternNode).rank = i;
+  for (const n of ls) byRank(n.alpha?.nodes ?? []);
+}
+
+/** Sorts nodes into CLIPS's visiting order for an assert (highest rank first), in place. */
+function byRank(nodes: PatternNode[]): PatternNode[] {
+  return nodes.sort((a, b) => b.rank - a.rank);
 }
 
 /** The pattern nodes fed by some alpha memories. */

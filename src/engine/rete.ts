@@ -96,12 +96,15 @@ export function removeChildren(t: Token): void {
   while (kids.length > 0) removeToken(kids[kids.length - 1] as Token);
 }
 
+const NONE: readonly AlphaEntry[] = [];
+
 /** Bucket key of tokens kept by no bucket (test and terminal nodes). */
 const UNSTORED = Symbol('unstored');
 
 /** Alpha entries of one alpha memory bucketed by the values at some positions (a join key). */
 export class RightIndex {
-  readonly buckets = new Map<unknown, Set<AlphaEntry>>();
+  /** Entries per key, oldest first. */
+  readonly buckets = new Map<unknown, AlphaEntry[]>();
   constructor(
     readonly positions: readonly number[],
     /** Where entries keep their key for this index. */
@@ -112,16 +115,16 @@ export class RightIndex {
     const key = joinKey(e.vals, this.positions);
     e.keys[this.slot] = key;
     const b = this.buckets.get(key);
-    if (b === undefined) this.buckets.set(key, new Set([e]));
-    else b.add(e);
+    if (b === undefined) this.buckets.set(key, [e]);
+    else b.push(e);
   }
 
   remove(e: AlphaEntry): void {
     const key = e.keys[this.slot];
     const b = this.buckets.get(key);
     if (b === undefined) return;
-    b.delete(e);
-    if (b.size === 0) this.buckets.delete(key);
+    dropFrom(b, e);
+    if (b.length === 0) this.buckets.delete(key);
   }
 }
 
@@ -218,13 +221,10 @@ export abstract class PatternNode extends BetaNode {
     return joinKey(t.vals, this.pattern.eqLeft);
   }
 
-  /** Visible alpha entries for a key, oldest first (CLIPS appends to alpha memories). */
-  protected rightBucket(key: unknown): AlphaEntry[] {
-    const b = this.right.buckets.get(key);
-    if (b === undefined) return [];
-    const out: AlphaEntry[] = [];
-    for (const e of b) if (visible(e, this)) out.push(e);
-    return out;
+  /** Alpha entries for a key, oldest first (CLIPS appends to alpha memories); callers skip
+   *  the ones `visible` rejects. Joining never changes the bucket being walked. */
+  protected rightBucket(key: unknown): readonly AlphaEntry[] {
+    return this.right.buckets.get(key) ?? NONE;
   }
 
   abstract entryAdded(entry: AlphaEntry): void;
@@ -237,6 +237,7 @@ export class JoinNode extends PatternNode {
     const key = this.leftKey(t);
     this.storeLeft(t, key);
     for (const e of this.rightBucket(key)) {
+      if (!visible(e, this)) continue;
       const vals = this.merge(t, e);
       if (vals !== null) this.emit(t, vals, e.fact, e);
     }
@@ -282,7 +283,7 @@ export class NegationNode extends PatternNode {
     const key = this.leftKey(t);
     this.storeLeft(t, key);
     let n = 0;
-    for (const e of this.rightBucket(key)) if (this.matches(t, e)) n++;
+    for (const e of this.rightBucket(key)) if (visible(e, this) && this.matches(t, e)) n++;
     t.count = n;
     if (this.passes(t)) this.emit(t, t.vals, '*', null);
   }
