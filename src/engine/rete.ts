@@ -33,17 +33,20 @@ function visible(e: AlphaEntry, node: PatternNode): boolean {
 
 export abstract class BetaNode {
   next: BetaNode | null = null;
-  /** Tokens received from the previous node, bucketed by the left join key (oldest first). */
-  readonly leftMem = new Map<unknown, Token[]>();
+  /** Tokens received from the previous node, bucketed by the left join key. */
+  readonly leftMem = new Map<unknown, TokenList>();
 
   constructor(readonly host: NetworkHost) {}
 
   abstract leftAdd(t: Token): void;
 
   protected storeLeft(t: Token, key: unknown): void {
-    const b = this.leftMem.get(key);
-    if (b === undefined) this.leftMem.set(key, [t]);
-    else b.push(t);
+    let b = this.leftMem.get(key);
+    if (b === undefined) {
+      b = new TokenList();
+      this.leftMem.set(key, b);
+    }
+    b.append(t);
     t.owner = this;
     t.key = key;
   }
@@ -74,29 +77,50 @@ export function removeToken(t: Token): void {
     if (t.key !== UNSTORED) {
       const b = owner.leftMem.get(t.key);
       if (b !== undefined) {
-        dropFrom(b, t);
-        if (b.length === 0) owner.leftMem.delete(t.key);
+        b.unlink(t);
+        if (b.tail === null) owner.leftMem.delete(t.key);
       }
     }
     t.owner = null;
   }
   if (t.entry !== null) {
-    dropFrom(t.entry.children, t);
+    t.entry.dropChild(t);
     t.entry = null;
   }
   removeChildren(t);
   if (t.activation !== null && owner !== null) owner.host.deactivate(t);
-  if (t.parent !== null) dropFrom(t.parent.children, t);
+  if (t.parent !== null) t.parent.dropChild(t);
 }
 
 /** Removes a token's children, newest first (CLIPS keeps child lists newest-first). */
 export function removeChildren(t: Token): void {
-  const kids = t.children;
-  if (kids === null) return;
-  while (kids.length > 0) removeToken(kids[kids.length - 1] as Token);
+  while (t.kidsTail !== null) removeToken(t.kidsTail);
 }
 
 const NONE: readonly AlphaEntry[] = [];
+
+/** A bucket of tokens: a doubly linked list through the tokens, oldest first, O(1) removal. */
+export class TokenList {
+  head: Token | null = null;
+  tail: Token | null = null;
+
+  append(t: Token): void {
+    t.lprev = this.tail;
+    t.lnext = null;
+    if (this.tail === null) this.head = t;
+    else this.tail.lnext = t;
+    this.tail = t;
+  }
+
+  unlink(t: Token): void {
+    if (t.lprev === null) this.head = t.lnext;
+    else t.lprev.lnext = t.lnext;
+    if (t.lnext === null) this.tail = t.lprev;
+    else t.lnext.lprev = t.lprev;
+    t.lprev = null;
+    t.lnext = null;
+  }
+}
 
 /** Bucket key of tokens kept by no bucket (test and terminal nodes). */
 const UNSTORED = Symbol('unstored');
@@ -247,18 +271,19 @@ export class JoinNode extends PatternNode {
     const b = this.leftMem.get(e.keys[this.right.slot]);
     if (b === undefined) return;
     // Newest partial match first (CLIPS prepends to beta memories).
-    for (let i = b.length - 1; i >= 0; i--) {
-      const vals = this.merge(b[i] as Token, e);
-      if (vals !== null) this.emit(b[i] as Token, vals, e.fact, e);
+    for (let t = b.tail; t !== null; t = t.lprev) {
+      const vals = this.merge(t, e);
+      if (vals !== null) this.emit(t, vals, e.fact, e);
     }
   }
 
   entryRemoved(e: AlphaEntry): void {
-    if (e.children === null || e.children.length === 0) return;
-    const kids = e.children.slice();
-    for (let i = kids.length - 1; i >= 0; i--) {
-      const k = kids[i] as Token;
+    // Newest first. Removing a token only removes tokens built after it, which this walk has
+    // already passed, so the saved `prev` stays valid.
+    for (let k = e.kidsTail; k !== null; ) {
+      const prev: Token | null = k.eprev;
       if (k.source === this) removeToken(k);
+      k = prev;
     }
   }
 }
@@ -300,8 +325,7 @@ export class NegationNode extends PatternNode {
     const b = this.leftMem.get(e.keys[this.right.slot]);
     if (b === undefined) return;
     // Newest first; emitting and removing children only touch later nodes, never this bucket.
-    for (let i = b.length - 1; i >= 0; i--) {
-      const t = b[i] as Token;
+    for (let t = b.tail; t !== null; t = t.lprev) {
       if (!this.matches(t, e)) continue;
       const before = this.passes(t);
       t.count += delta;

@@ -1,4 +1,6 @@
-// Partial matches flowing through the beta network.
+// Partial matches flowing through the beta network. Tokens sit in three intrusive doubly linked
+// lists (their node's bucket, their parent's children, their alpha entry's children), so adding
+// and removing one is O(1) whatever order matches come and go in.
 import type { Activation } from './agenda.ts';
 import type { Fact } from './fact.ts';
 import type { AlphaMemory, BetaNode } from './rete.ts';
@@ -6,8 +8,9 @@ import type { Value } from './values.ts';
 
 /** One way a fact matches an alpha memory: the values it contributes, in the memory's layout. */
 export class AlphaEntry {
-  /** Tokens built from this entry (by any node), oldest first; removed on retract. */
-  children: Token[] | null = null;
+  /** Tokens built from this entry (by any node), oldest at the head; removed on retract. */
+  kidsHead: Token | null = null;
+  kidsTail: Token | null = null;
   /** The entry's key in each index of its alpha memory. */
   readonly keys: unknown[] = [];
   constructor(
@@ -17,8 +20,20 @@ export class AlphaEntry {
   ) {}
 
   addChild(t: Token): void {
-    if (this.children === null) this.children = [t];
-    else this.children.push(t);
+    t.eprev = this.kidsTail;
+    t.enext = null;
+    if (this.kidsTail === null) this.kidsHead = t;
+    else this.kidsTail.enext = t;
+    this.kidsTail = t;
+  }
+
+  dropChild(t: Token): void {
+    if (t.eprev === null) this.kidsHead = t.enext;
+    else t.eprev.enext = t.enext;
+    if (t.enext === null) this.kidsTail = t.eprev;
+    else t.enext.eprev = t.eprev;
+    t.eprev = null;
+    t.enext = null;
   }
 }
 
@@ -26,8 +41,9 @@ export class AlphaEntry {
 export type TokenShow = Fact | '*' | null;
 
 export class Token {
-  /** Tokens built on this one, oldest first (usually very few, so an array). */
-  children: Token[] | null = null;
+  /** Tokens built on this one, oldest at the head. */
+  kidsHead: Token | null = null;
+  kidsTail: Token | null = null;
   activation: Activation | null = null;
   /** Not/exists nodes: how many right entries currently match this token. */
   count = 0;
@@ -37,6 +53,15 @@ export class Token {
   entry: AlphaEntry | null = null;
   /** The node that built this token from `entry` (a shared entry feeds several nodes). */
   source: BetaNode | null = null;
+  /** Neighbours in the owner's bucket (see TokenList). */
+  lprev: Token | null = null;
+  lnext: Token | null = null;
+  /** Neighbours among the parent's children. */
+  cprev: Token | null = null;
+  cnext: Token | null = null;
+  /** Neighbours among the alpha entry's children. */
+  eprev: Token | null = null;
+  enext: Token | null = null;
 
   constructor(
     readonly parent: Token | null,
@@ -45,8 +70,20 @@ export class Token {
   ) {}
 
   addChild(t: Token): void {
-    if (this.children === null) this.children = [t];
-    else this.children.push(t);
+    t.cprev = this.kidsTail;
+    t.cnext = null;
+    if (this.kidsTail === null) this.kidsHead = t;
+    else this.kidsTail.cnext = t;
+    this.kidsTail = t;
+  }
+
+  dropChild(t: Token): void {
+    if (t.cprev === null) this.kidsHead = t.cnext;
+    else t.cprev.cnext = t.cnext;
+    if (t.cnext === null) this.kidsTail = t.cprev;
+    else t.cnext.cprev = t.cprev;
+    t.cprev = null;
+    t.cnext = null;
   }
 
   /** The facts (or `*`) of each pattern CE in rule order, for watch traces. */
@@ -58,7 +95,7 @@ export class Token {
   }
 }
 
-/** Removes one element from a small array (children lists, buckets), searching from the end. */
+/** Removes one element from a small array (alpha index buckets), searching from the end. */
 export function dropFrom<T>(list: T[] | null, x: T): void {
   if (list === null) return;
   const i = list.lastIndexOf(x);
