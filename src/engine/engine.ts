@@ -539,7 +539,8 @@ export class Engine implements CompileHost, NetworkHost {
     // Match once per alpha memory, then let each pattern node react in CLIPS's visiting order.
     const touched = this.matchAlphas(tmpl, fact);
     if (touched.length === 0) return fact;
-    const nodes = touched.length === 1 ? (touched[0] as AlphaMemory).nodes : byRank(nodesOf(touched));
+    const nodes =
+      touched.length === 1 ? (touched[0] as AlphaMemory).nodes : byRank(nodesOf(touched));
     inFlight.fact = fact;
     inFlight.retracting = false;
     const epoch = ++inFlight.epoch;
@@ -705,7 +706,6 @@ export class Engine implements CompileHost, NetworkHost {
     this.rules.delete(ruleKey(rule.module.name, rule.name));
     for (const d of rule.disjuncts) {
       removeToken(d.root);
-      const nodes = new Set<unknown>(d.patternNodes);
       for (const node of d.patternNodes) {
         const ls = node.pattern.template.listeners;
         const i = ls.indexOf(node);

@@ -1,7 +1,7 @@
 // Facts in working memory.
 import type { Template } from './template.ts';
 import type { AlphaEntry } from './token.ts';
-import { displayForm, type FactRef, type Multifield, Sym, type Value } from './values.ts';
+import { displayForm, type FactRef, type Multifield, type Value, valueKey } from './values.ts';
 
 export class Fact implements FactRef {
   retracted = false;
@@ -54,23 +54,4 @@ export function factKey(tmpl: Template, slots: readonly Value[]): string {
   let k = `${tmpl.module.name}::${tmpl.name}`;
   for (const v of slots) k += valueKey(v);
   return k;
-}
-
-function valueKey(v: Value): string {
-  switch (typeof v) {
-    case 'string':
-      return `|s${v.length}:${v}`;
-    case 'bigint':
-      return `|i${v}`;
-    case 'number':
-      return `|f${Object.is(v, -0) ? '-0' : v}`;
-    default:
-      if (v instanceof Sym) return `|y${v.name.length}:${v.name}`;
-      if (Array.isArray(v)) {
-        let k = `|m${v.length}(`;
-        for (const a of v as readonly Value[]) k += valueKey(a);
-        return `${k})`;
-      }
-      return `|F${(v as FactRef).id}`;
-  }
 }

@@ -8,13 +8,12 @@ import { isList, type SAtom, type SExpr, type SList, symbolName } from './reader
 import { atomViolation, type SlotDef, type Template } from './template.ts';
 import {
   type Atom,
-  displayForm,
   isMultifield,
   type Multifield,
   sameValue,
   truthy,
-  typeOf,
   type Value,
+  valueKey,
 } from './values.ts';
 
 type Check = (v: Value, f: Value[]) => boolean;
@@ -137,7 +136,13 @@ export function compilePattern(
       checkLiterals(item.items.slice(1), def, tmpl, c);
       slots.push({ index, multi: def.multi, fields });
       const only = item.items[1];
-      if (discriminator === null && !def.multi && item.items.length === 2 && only?.kind === 'atom' && only.tok.value !== undefined) {
+      if (
+        discriminator === null &&
+        !def.multi &&
+        item.items.length === 2 &&
+        only?.kind === 'atom' &&
+        only.tok.value !== undefined
+      ) {
         discriminator = { slot: index, value: only.tok.value };
       }
     }
@@ -204,7 +209,13 @@ export function compilePattern(
  * pattern binds them (join values) and L otherwise: equal keys mean equal alpha tests and the
  * same sequence of written values, so the patterns can share one alpha memory.
  */
-function patternShareKey(p: SList, tmpl: Template, vars: RuleVars, patternNo: number, factVar: string | null): string {
+function patternShareKey(
+  p: SList,
+  tmpl: Template,
+  vars: RuleVars,
+  patternNo: number,
+  factVar: string | null,
+): string {
   const names = new Map<string, string>();
   const ser = (e: SExpr): string => {
     if (e.kind === 'list') return `(${e.items.map(ser).join(' ')})`;
@@ -504,21 +515,14 @@ function compileTerm(t: Term, st: PatternState): Check {
   return (v, f) => !check(v, f);
 }
 
-/** Hash key of one or more join values: atoms key themselves, multifields by their text. */
+/** Hash key of one or more join values: atoms key themselves, the rest by `valueKey`. */
 export function joinKey(vals: readonly Value[], idx: readonly number[]): unknown {
   if (idx.length === 0) return undefined;
-  if (idx.length === 1) return atomKey(vals[idx[0] as number] as Value);
+  if (idx.length === 1) {
+    const v = vals[idx[0] as number] as Value;
+    return isMultifield(v) ? valueKey(v) : v;
+  }
   let s = '';
-  for (const i of idx) s += `${keyText(vals[i] as Value)}\u0000`;
+  for (const i of idx) s += valueKey(vals[i] as Value);
   return s;
-}
-
-function atomKey(v: Value): unknown {
-  return isMultifield(v) ? `\u0001${keyText(v)}` : v;
-}
-
-function keyText(v: Value): string {
-  if (isMultifield(v)) return v.map((a) => `${typeOf(a)}:${displayForm(a)}`).join('\u0002');
-  if (typeof v === 'object' && !isMultifield(v) && 'id' in v) return `F:${v.id}`;
-  return `${typeOf(v)}:${displayForm(v)}`;
 }

@@ -173,7 +173,8 @@ export class AlphaMemory {
 
   index(positions: readonly number[], existing: Iterable<Fact>): RightIndex {
     const found = this.indexes.find(
-      (x) => x.positions.length === positions.length && x.positions.every((p, i) => p === positions[i]),
+      (x) =>
+        x.positions.length === positions.length && x.positions.every((p, i) => p === positions[i]),
     );
     if (found) return found;
     const idx = new RightIndex(positions, this.indexes.length);

@@ -1,7 +1,7 @@
 // Deftemplates and ordered-fact relations: slot definitions, constraints and defaults.
 import { EngineError } from './errors.ts';
-import type { Module } from './module.ts';
 import type { Fact } from './fact.ts';
+import type { Module } from './module.ts';
 import type { AlphaMemory, PatternNode } from './rete.ts';
 import {
   type Atom,

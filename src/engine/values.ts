@@ -7,11 +7,15 @@
 
 export class Sym {
   private static readonly table = new Map<string, Sym>();
-  private constructor(readonly name: string) {}
+  private constructor(
+    readonly name: string,
+    /** Interning order: a short, unique handle for hash keys. */
+    readonly id: number,
+  ) {}
   static of(name: string): Sym {
     let s = Sym.table.get(name);
     if (s === undefined) {
-      s = new Sym(name);
+      s = new Sym(name, Sym.table.size);
       Sym.table.set(name, s);
     }
     return s;
@@ -139,3 +143,26 @@ export function displayForm(v: Value): string {
 
 /** One atom's text, strings quoted or not (str-cat and sym-cat use the unquoted form). */
 export const atomString = (v: Atom, quote = false): string => atomText(v, quote);
+
+/**
+ * A compact string that identifies a value exactly (type-tagged, strings length-prefixed), for
+ * composite hash keys: duplicate-fact detection and multi-variable join keys.
+ */
+export function valueKey(v: Value): string {
+  switch (typeof v) {
+    case 'string':
+      return `|s${v.length}:${v}`;
+    case 'bigint':
+      return `|i${v}`;
+    case 'number':
+      return `|f${Object.is(v, -0) ? '-0' : v}`;
+    default:
+      if (v instanceof Sym) return `|y${v.id}`;
+      if (Array.isArray(v)) {
+        let k = `|m${v.length}(`;
+        for (const a of v as Multifield) k += valueKey(a);
+        return `${k})`;
+      }
+      return `|F${(v as FactRef).id}`;
+  }
+}
