@@ -1,7 +1,7 @@
 // Parsing and defining the constructs: deftemplate, deffacts, defrule, deffunction, defglobal,
 // defmodule. Every error names the construct and the location of the offending form.
 import type { Engine } from './engine.ts';
-import { EngineError } from './errors.ts';
+import { EngineError, errorAt } from './errors.ts';
 import {
   type Code,
   compileBody,
@@ -23,22 +23,13 @@ function word(e: SExpr | undefined): string | undefined {
   return symbolName(e);
 }
 
-function fail(
-  at: SExpr,
-  reason: string,
-  construct: string,
-  code: EngineError['code'] = 'NAU_ENGINE_SYNTAX',
-) {
-  return new EngineError(code, reason, { location: at.loc, construct });
-}
-
 /** `MOD::name` -> module and bare name; a bare name lives in the current module. */
 function splitName(engine: Engine, full: string, at: SExpr, construct: string): [Module, string] {
   const sep = full.indexOf('::');
   if (sep < 0) return [engine.currentModule, full];
   const m = engine.modules.get(full.slice(0, sep));
   if (m === undefined)
-    throw fail(at, `unknown module ${full.slice(0, sep)}`, construct, 'NAU_ENGINE_BUILD');
+    throw errorAt(at, `unknown module ${full.slice(0, sep)}`, construct, 'NAU_ENGINE_BUILD');
   return [m, full.slice(sep + 2)];
 }
 
@@ -50,7 +41,8 @@ export function defineConstruct(engine: Engine, form: SList): void {
   }
   const nameAt = form.items[1];
   const full = symbolName(nameAt);
-  if (full === undefined || nameAt === undefined) throw fail(form, `${kind} expects a name`, kind);
+  if (full === undefined || nameAt === undefined)
+    throw errorAt(form, `${kind} expects a name`, kind);
   if (kind === 'defmodule') {
     defineModule(engine, form, full);
     return;
@@ -112,19 +104,19 @@ function defineTemplate(
       !isList(item) ||
       (kind !== 'slot' && kind !== 'multislot' && kind !== 'field' && kind !== 'multifield')
     ) {
-      throw fail(item, 'expected (slot name ...) or (multislot name ...)', construct);
+      throw errorAt(item, 'expected (slot name ...) or (multislot name ...)', construct);
     }
     const slotName = symbolName(item.items[1]);
-    if (slotName === undefined) throw fail(item, `${kind} expects a name`, construct);
+    if (slotName === undefined) throw errorAt(item, `${kind} expects a name`, construct);
     if (slots.some((s) => s.name === slotName))
-      throw fail(item, `slot ${slotName} is defined twice`, construct, 'NAU_ENGINE_BUILD');
+      throw errorAt(item, `slot ${slotName} is defined twice`, construct, 'NAU_ENGINE_BUILD');
     slots.push(
       parseSlot(engine, item, slotName, kind === 'multislot' || kind === 'multifield', construct),
     );
   }
   const existing = module.templates.get(name);
   if (existing && existing.listeners.length > 0) {
-    throw fail(
+    throw errorAt(
       form,
       `template ${name} is in use by rules and cannot be redefined`,
       construct,
@@ -160,14 +152,14 @@ function parseSlot(
   for (const attr of item.items.slice(2)) {
     const a = headName(attr);
     if (!isList(attr) || a === undefined)
-      throw fail(attr, `expected a slot attribute in slot ${name}`, construct);
+      throw errorAt(attr, `expected a slot attribute in slot ${name}`, construct);
     const args = attr.items.slice(1);
     if (a === 'type') {
       types = new Set();
       for (const t of args) {
         const expanded = expandTypeKeyword(word(t) ?? '');
         if (expanded === null)
-          throw fail(t, `unknown type ${displayArg(t)} in slot ${name}`, construct);
+          throw errorAt(t, `unknown type ${displayArg(t)} in slot ${name}`, construct);
         for (const x of expanded) types.add(x);
       }
     } else if (a in ALLOWED) {
@@ -176,7 +168,7 @@ function parseSlot(
       const set = allowed.get(key) ?? new Set<string>();
       for (const v of args) {
         if (v.kind !== 'atom' || v.tok.value === undefined)
-          throw fail(v, `${a} expects constants`, construct);
+          throw errorAt(v, `${a} expects constants`, construct);
         set.add(displayForm(v.tok.value));
         allowedList.push(v.tok.value);
       }
@@ -191,7 +183,7 @@ function parseSlot(
         defaultExprs = args;
       }
     } else {
-      throw fail(
+      throw errorAt(
         attr,
         `unsupported slot attribute ${a} in slot ${name}`,
         construct,
@@ -214,7 +206,7 @@ function parseSlot(
     for (const e of defaultExprs) {
       if (e.kind === 'atom' && e.tok.value !== undefined) {
         const why = atomViolation(def, e.tok.value);
-        if (why !== null) throw fail(e, `default ${why}`, construct, 'NAU_ENGINE_SLOT_TYPE');
+        if (why !== null) throw errorAt(e, `default ${why}`, construct, 'NAU_ENGINE_SLOT_TYPE');
       }
     }
     const codes = defaultExprs.map((e) =>
@@ -272,21 +264,21 @@ function defineFunctionConstruct(
 ): void {
   const items = body(form);
   const params = items[0];
-  if (!isList(params)) throw fail(form, 'deffunction expects a parameter list', construct);
+  if (!isList(params)) throw errorAt(form, 'deffunction expects a parameter list', construct);
   const scope = new Scope(true);
   let min = 0;
   let wildcard: number | null = null;
   for (const p of params.items) {
     if (p.kind !== 'atom' || (p.tok.kind !== 'SF_VAR' && p.tok.kind !== 'MF_VAR')) {
-      throw fail(p, 'parameters must be ?name or a final $?name', construct);
+      throw errorAt(p, 'parameters must be ?name or a final $?name', construct);
     }
-    if (wildcard !== null) throw fail(p, 'the $? wildcard parameter must be last', construct);
+    if (wildcard !== null) throw errorAt(p, 'the $? wildcard parameter must be last', construct);
     const idx = scope.declare(p.tok.text);
     if (p.tok.kind === 'MF_VAR') wildcard = idx;
     else min++;
   }
   if (engine.findFunction(name) && !engine.deffunctions.has(name)) {
-    throw fail(form, `cannot redefine the function ${name}`, construct, 'NAU_ENGINE_BUILD');
+    throw errorAt(form, `cannot redefine the function ${name}`, construct, 'NAU_ENGINE_BUILD');
   }
   // Register first so the body can call the function recursively.
   let bodyCode: Code = () => [];
@@ -328,7 +320,7 @@ function defineGlobals(engine: Engine, form: SList): void {
       symbolName(eq) !== '=' ||
       valueAt === undefined
     ) {
-      throw fail(v ?? form, 'defglobal expects ?*name* = value', 'defglobal');
+      throw errorAt(v ?? form, 'defglobal expects ?*name* = value', 'defglobal');
     }
     const construct = `defglobal ?*${v.tok.text}*`;
     const init = compileExpr(valueAt, engine.context(new Scope(false), construct));
@@ -350,12 +342,12 @@ function defineModule(engine: Engine, form: SList, name: string): void {
   if (module === undefined) {
     module = new Module(name, engine.modules.size);
   } else if (name !== 'MAIN') {
-    throw fail(form, `module ${name} is already defined`, construct, 'NAU_ENGINE_BUILD');
+    throw errorAt(form, `module ${name} is already defined`, construct, 'NAU_ENGINE_BUILD');
   }
   for (const spec of body(form)) {
     const kind = headName(spec);
     if (!isList(spec) || (kind !== 'export' && kind !== 'import')) {
-      throw fail(spec, 'defmodule expects (export ...) or (import MODULE ...)', construct);
+      throw errorAt(spec, 'defmodule expects (export ...) or (import MODULE ...)', construct);
     }
     if (kind === 'export') {
       module.exports = parsePort(spec.items.slice(1), spec, construct);
@@ -363,14 +355,14 @@ function defineModule(engine: Engine, form: SList, name: string): void {
       const fromName = symbolName(spec.items[1]);
       const from = fromName === undefined ? undefined : engine.modules.get(fromName);
       if (from === undefined)
-        throw fail(
+        throw errorAt(
           spec,
           `import from unknown module ${fromName ?? '?'}`,
           construct,
           'NAU_ENGINE_BUILD',
         );
       if (from.exports === null)
-        throw fail(
+        throw errorAt(
           spec,
           `module ${from.name} does not export any constructs`,
           construct,
@@ -390,7 +382,7 @@ function parsePort(items: readonly SExpr[], at: SList, construct: string): PortS
   if (first === '?NONE' && items.length === 1) return { all: false, byType: new Map() };
   const type = first;
   if (type === undefined || !['deftemplate', 'deffunction', 'defglobal'].includes(type)) {
-    throw fail(
+    throw errorAt(
       at,
       'expected ?ALL, ?NONE or a construct type (deftemplate, deffunction, defglobal)',
       construct,

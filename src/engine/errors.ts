@@ -57,3 +57,18 @@ export class EngineError extends Error {
     return new EngineError(this.code, this.reason, detail);
   }
 }
+
+/** An error located at a form (anything with a `loc`) inside the construct being built. */
+export function errorAt(
+  at: { readonly loc: SourceLocation } | SourceLocation,
+  reason: string,
+  construct: string | undefined,
+  code: EngineErrorCode = 'NAU_ENGINE_SYNTAX',
+): EngineError {
+  const location = 'loc' in at ? at.loc : at;
+  return new EngineError(
+    code,
+    reason,
+    construct === undefined ? { location } : { location, construct },
+  );
+}

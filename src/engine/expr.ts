@@ -1,7 +1,7 @@
 // Compiles CLIPS expressions (function calls, special forms, RHS actions) into closures over a
 // frame of variable values. Variables are resolved to frame indexes at build time, so unknown
 // functions, wrong argument counts and unbound variables are build errors with a location.
-import { EngineError, type SourceLocation } from './errors.ts';
+import { EngineError, errorAt, type SourceLocation } from './errors.ts';
 import { checkArity, type FunctionDef, type FunctionHost } from './functions.ts';
 import { headName, isList, type SAtom, type SExpr, type SList } from './reader.ts';
 import { checkSlotValue, type SlotDef, type Template } from './template.ts';
@@ -83,15 +83,12 @@ export class BreakSignal {}
 const SPLICE = Symbol('splice');
 type Spliced = { [SPLICE]: Multifield };
 
-function err(
+const err = (
   at: SExpr | SourceLocation,
   code: EngineError['code'],
   reason: string,
   c: CompileContext,
-) {
-  const location = 'kind' in at ? at.loc : at;
-  return new EngineError(code, reason, { location, construct: c.construct });
-}
+) => errorAt(at, reason, c.construct, code);
 
 /** Compiles one expression. */
 export function compileExpr(e: SExpr, c: CompileContext): Code {
@@ -236,9 +233,8 @@ function varName(e: SExpr | undefined): { name: string; global: boolean } | unde
   return undefined;
 }
 
-/** Values of several expressions as one: a single value, or a multifield of all of them. */
-function multiValue(codes: Code[]): Code {
-  if (codes.length === 1) return codes[0] as Code;
+/** The values of several expressions spliced into one multifield. */
+function flatten(codes: readonly Code[]): (f: Value[]) => Atom[] {
   return (f) => {
     const out: Atom[] = [];
     for (const code of codes) {
@@ -248,6 +244,11 @@ function multiValue(codes: Code[]): Code {
     }
     return out;
   };
+}
+
+/** Values of several expressions as one: a single value, or a multifield of all of them. */
+function multiValue(codes: Code[]): Code {
+  return codes.length === 1 ? (codes[0] as Code) : flatten(codes);
 }
 
 function expectSymbol(e: SExpr | undefined, word: string): boolean {
@@ -510,16 +511,8 @@ export function compileFactSpec(p: SExpr, c: CompileContext): FactBuilder {
   const existing = c.host.findTemplate(name, false);
   if (existing === undefined || existing.implied) {
     const tmpl = existing ?? (c.host.findTemplate(name, true) as Template);
-    const fields = p.items.slice(1).map((i) => compileExpr(i, c));
-    return (f) => {
-      const out: Atom[] = [];
-      for (const code of fields) {
-        const v = code(f);
-        if (isMultifield(v)) out.push(...v);
-        else out.push(v);
-      }
-      return [tmpl, [out]];
-    };
+    const fields = flatten(p.items.slice(1).map((i) => compileExpr(i, c)));
+    return (f) => [tmpl, [fields(f)]];
   }
   const tmpl = existing;
   const codes: Array<Code | null> = tmpl.slots.map(() => null);
@@ -571,17 +564,7 @@ function compileSlotItem(
     }
   }
   const codes = parts.map((x) => compileExpr(x, c));
-  const code: Code = slot.multi
-    ? (f) => {
-        const out: Atom[] = [];
-        for (const k of codes) {
-          const v = k(f);
-          if (isMultifield(v)) out.push(...v);
-          else out.push(v);
-        }
-        return out;
-      }
-    : (codes[0] as Code);
+  const code: Code = slot.multi ? flatten(codes) : (codes[0] as Code);
   return { index, code };
 }
 

@@ -1,7 +1,7 @@
 // Compiles one pattern CE into an alpha matcher (constant and intra-pattern tests, multifield
 // segmentation) plus what the beta join needs: equality pairs for the hash index and any test
 // that reads variables bound by earlier patterns.
-import { EngineError } from './errors.ts';
+import { type EngineError, errorAt } from './errors.ts';
 import { type CompileContext, compileExpr } from './expr.ts';
 import type { Fact } from './fact.ts';
 import { isList, type SAtom, type SExpr, type SList, symbolName } from './reader.ts';
@@ -74,14 +74,8 @@ interface PatternState {
   readonly eqLeft: number[];
 }
 
-function fail(
-  at: SExpr,
-  reason: string,
-  c: CompileContext,
-  code: EngineError['code'] = 'NAU_ENGINE_SYNTAX',
-) {
-  return new EngineError(code, reason, { location: at.loc, construct: c.construct });
-}
+const fail = (at: SExpr, reason: string, c: CompileContext, code?: EngineError['code']) =>
+  errorAt(at, reason, c.construct, code);
 
 export function compilePattern(
   p: SList,

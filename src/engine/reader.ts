@@ -101,12 +101,3 @@ export function symbolName(e: SExpr | undefined): string | undefined {
 export function headName(e: SExpr | undefined): string | undefined {
   return e?.kind === 'list' ? symbolName(e.items[0]) : undefined;
 }
-
-export function syntaxError(at: SExpr | SourceLocation, reason: string, construct?: string) {
-  const location = 'kind' in at ? at.loc : at;
-  return new EngineError(
-    'NAU_ENGINE_SYNTAX',
-    reason,
-    construct === undefined ? { location } : { location, construct },
-  );
-}

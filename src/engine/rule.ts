@@ -1,6 +1,6 @@
 // Defrule: conditional elements, `or` expansion into disjuncts, and the beta-network chain of
 // each disjunct.
-import { EngineError } from './errors.ts';
+import { errorAt } from './errors.ts';
 import { type Code, type CompileContext, compileBody, compileExpr, Scope } from './expr.ts';
 import type { Module } from './module.ts';
 import { compilePattern, type RuleVars } from './pattern.ts';
@@ -58,15 +58,6 @@ export interface RuleBuildEnv {
   readonly evalConstant: (e: SExpr, c: CompileContext) => Value;
 }
 
-function fail(
-  at: SExpr,
-  reason: string,
-  construct: string,
-  code: EngineError['code'] = 'NAU_ENGINE_SYNTAX',
-) {
-  return new EngineError(code, reason, { location: at.loc, construct });
-}
-
 /** Parses and compiles `(defrule name [comment] [(declare ...)] CE* => action*)`. */
 export function buildRule(
   e: SList,
@@ -85,7 +76,7 @@ export function buildRule(
   let salience = 0;
   let autoFocus = false;
   const arrow = e.items.findIndex((x) => symbolName(x) === '=>');
-  if (arrow < 0) throw fail(e, 'defrule is missing =>', construct);
+  if (arrow < 0) throw errorAt(e, 'defrule is missing =>', construct);
   const lhsItems: SExpr[] = [];
   for (; i < arrow; i++) {
     const item = e.items[i] as SExpr;
@@ -93,11 +84,11 @@ export function buildRule(
       for (const d of item.items.slice(1)) {
         const prop = headName(d);
         if (!isList(d) || d.items.length !== 2)
-          throw fail(d, 'declare expects (salience N) or (auto-focus TRUE|FALSE)', construct);
+          throw errorAt(d, 'declare expects (salience N) or (auto-focus TRUE|FALSE)', construct);
         const value = env.evalConstant(d.items[1] as SExpr, env.ctx(new Scope(false)));
         if (prop === 'salience') {
           if (typeof value !== 'bigint' || value < -10000n || value > 10000n) {
-            throw fail(
+            throw errorAt(
               d,
               'salience must be an integer between -10000 and 10000',
               construct,
@@ -108,7 +99,7 @@ export function buildRule(
         } else if (prop === 'auto-focus') {
           autoFocus = truthy(value);
         } else {
-          throw fail(d, `unknown rule property ${prop ?? '?'}`, construct);
+          throw errorAt(d, `unknown rule property ${prop ?? '?'}`, construct);
         }
       }
       continue;
@@ -132,12 +123,12 @@ function parseCEs(items: readonly SExpr[], construct: string): CE[] {
         const p = items[i + 2] as SList;
         const inner = parseCE(p, construct);
         if (inner.kind !== 'pattern')
-          throw fail(item, 'only a pattern can be bound to a fact address', construct);
+          throw errorAt(item, 'only a pattern can be bound to a fact address', construct);
         out.push({ ...inner, factVar: item.tok.text });
         i += 2;
         continue;
       }
-      throw fail(
+      throw errorAt(
         item,
         `unexpected '${item.tok.text || item.tok.kind}' on the left-hand side`,
         construct,
@@ -154,20 +145,21 @@ function parseCE(item: SList, construct: string): CE {
     case 'not':
     case 'exists': {
       const inner = parseCEs(item.items.slice(1), construct);
-      if (inner.length === 0) throw fail(item, `${head} needs a pattern`, construct);
+      if (inner.length === 0) throw errorAt(item, `${head} needs a pattern`, construct);
       if (head === 'not' && inner.length !== 1)
-        throw fail(item, 'not takes exactly one conditional element', construct);
+        throw errorAt(item, 'not takes exactly one conditional element', construct);
       return { kind: head, inner, at: item };
     }
     case 'or':
     case 'and':
       return { kind: head, inner: parseCEs(item.items.slice(1), construct), at: item };
     case 'test':
-      if (item.items.length !== 2) throw fail(item, 'test takes exactly one expression', construct);
+      if (item.items.length !== 2)
+        throw errorAt(item, 'test takes exactly one expression', construct);
       return { kind: 'test', expr: item.items[1] as SExpr };
     case 'logical':
     case 'forall':
-      throw fail(
+      throw errorAt(
         item,
         `the ${head} conditional element is not supported`,
         construct,
@@ -200,7 +192,7 @@ function alternatives(ce: CE, construct: string): FlatCE[][] {
     case 'exists': {
       const inner = ce.inner;
       if (inner.length !== 1 || inner[0]?.kind !== 'pattern') {
-        throw fail(
+        throw errorAt(
           ce.at,
           `${ce.kind} over several conditional elements is not supported; use one pattern`,
           construct,
