@@ -1,12 +1,14 @@
 // The agenda of one module under CLIPS's default depth strategy: highest salience first, then
 // the most recently created activation (CLIPS 6.30 places every new activation above the
-// existing ones of equal salience). Removal is lazy: a removed activation is marked dead and
-// skipped, so adding and removing are O(1) amortized.
+// existing ones of equal salience). Each salience level is a doubly linked list, newest at the
+// tail, so adding, removing and popping are O(1) and removed activations are not retained.
 import type { Disjunct, Rule } from './rule.ts';
 import type { Token } from './token.ts';
 
 export class Activation {
   dead = false;
+  prev: Activation | null = null;
+  next: Activation | null = null;
   constructor(
     readonly disjunct: Disjunct,
     readonly token: Token,
@@ -20,9 +22,14 @@ export class Activation {
   }
 }
 
+class Level {
+  head: Activation | null = null;
+  tail: Activation | null = null;
+}
+
 export class Agenda {
-  /** Salience -> activations in creation order (newest last). */
-  private readonly buckets = new Map<number, Activation[]>();
+  /** Salience -> its activations, oldest at the head. */
+  private readonly levels = new Map<number, Level>();
   /** Saliences present, sorted descending. */
   private saliences: number[] = [];
   private live = 0;
@@ -32,34 +39,41 @@ export class Agenda {
   }
 
   add(act: Activation): void {
-    let b = this.buckets.get(act.salience);
-    if (b === undefined) {
-      b = [];
-      this.buckets.set(act.salience, b);
+    let level = this.levels.get(act.salience);
+    if (level === undefined) {
+      level = new Level();
+      this.levels.set(act.salience, level);
       this.saliences.push(act.salience);
       this.saliences.sort((x, y) => y - x);
     }
-    b.push(act);
+    act.prev = level.tail;
+    act.next = null;
+    if (level.tail === null) level.head = act;
+    else level.tail.next = act;
+    level.tail = act;
     this.live++;
   }
 
   remove(act: Activation): void {
     if (act.dead) return;
     act.dead = true;
+    const level = this.levels.get(act.salience) as Level;
+    if (act.prev === null) level.head = act.next;
+    else act.prev.next = act.next;
+    if (act.next === null) level.tail = act.prev;
+    else act.next.prev = act.prev;
+    act.prev = null;
+    act.next = null;
     this.live--;
   }
 
   /** Removes and returns the activation to fire next, or undefined when empty. */
   pop(): Activation | undefined {
     for (const s of this.saliences) {
-      const b = this.buckets.get(s) as Activation[];
-      while (b.length > 0) {
-        const act = b.pop() as Activation;
-        if (!act.dead) {
-          act.dead = true;
-          this.live--;
-          return act;
-        }
+      const act = (this.levels.get(s) as Level).tail;
+      if (act !== null) {
+        this.remove(act);
+        return act;
       }
     }
     return undefined;
@@ -69,28 +83,16 @@ export class Agenda {
   list(): Activation[] {
     const out: Activation[] = [];
     for (const s of this.saliences) {
-      const b = this.buckets.get(s) as Activation[];
-      for (let i = b.length - 1; i >= 0; i--) {
-        const a = b[i] as Activation;
-        if (!a.dead) out.push(a);
-      }
+      for (let a = (this.levels.get(s) as Level).tail; a !== null; a = a.prev) out.push(a);
     }
     return out;
   }
 
-  /** Drops dead entries when they dominate a bucket (keeps memory bounded under churn). */
-  compact(): void {
-    for (const [s, b] of this.buckets) {
-      if (b.length > 64) {
-        const kept = b.filter((a) => !a.dead);
-        this.buckets.set(s, kept);
-      }
-    }
-  }
-
   clear(): void {
-    for (const b of this.buckets.values()) for (const a of b) a.dead = true;
-    this.buckets.clear();
+    for (const level of this.levels.values()) {
+      for (let a = level.head; a !== null; a = a.next) a.dead = true;
+    }
+    this.levels.clear();
     this.saliences = [];
     this.live = 0;
   }
