@@ -35,12 +35,20 @@ export abstract class BetaNode {
   next: BetaNode | null = null;
   /** Tokens received from the previous node, bucketed by the left join key. */
   readonly leftMem = new Map<unknown, TokenList>();
+  /** The single bucket of a node without equality joins (no hashing needed). */
+  keyless: TokenList | null = null;
 
   constructor(readonly host: NetworkHost) {}
 
   abstract leftAdd(t: Token): void;
 
   protected storeLeft(t: Token, key: unknown): void {
+    if (this.keyless !== null) {
+      this.keyless.append(t);
+      t.owner = this;
+      t.key = KEYLESS;
+      return;
+    }
     let b = this.leftMem.get(key);
     if (b === undefined) {
       b = new TokenList();
@@ -74,7 +82,8 @@ export abstract class BetaNode {
 export function removeToken(t: Token): void {
   const owner = t.owner;
   if (owner !== null) {
-    if (t.key !== UNSTORED) {
+    if (t.key === KEYLESS) (owner.keyless as TokenList).unlink(t);
+    else if (t.key !== UNSTORED) {
       const b = owner.leftMem.get(t.key);
       if (b !== undefined) {
         b.unlink(t);
@@ -124,6 +133,8 @@ export class TokenList {
 
 /** Bucket key of tokens kept by no bucket (test and terminal nodes). */
 const UNSTORED = Symbol('unstored');
+/** Bucket key of tokens in a node's keyless list. */
+const KEYLESS = Symbol('keyless');
 
 /** Alpha entries of one alpha memory bucketed by the values at some positions (a join key). */
 export class RightIndex {
@@ -217,6 +228,7 @@ export abstract class PatternNode extends BetaNode {
     readonly alphaKey: string,
   ) {
     super(host);
+    if (pattern.eqLeft.length === 0) this.keyless = new TokenList();
   }
 
   /** Set by the engine: creation order of the CLIPS alpha node, of the shared join, of the rule. */
@@ -269,7 +281,7 @@ export class JoinNode extends PatternNode {
   }
 
   entryAdded(e: AlphaEntry): void {
-    const b = this.leftMem.get(e.keys[this.right.slot]);
+    const b = this.keyless ?? this.leftMem.get(e.keys[this.right.slot]);
     if (b === undefined) return;
     // Newest partial match first (CLIPS prepends to beta memories).
     for (let t = b.tail; t !== null; t = t.lprev) {
@@ -323,7 +335,7 @@ export class NegationNode extends PatternNode {
   }
 
   private update(e: AlphaEntry, delta: number): void {
-    const b = this.leftMem.get(e.keys[this.right.slot]);
+    const b = this.keyless ?? this.leftMem.get(e.keys[this.right.slot]);
     if (b === undefined) return;
     // Newest first; emitting and removing children only touch later nodes, never this bucket.
     for (let t = b.tail; t !== null; t = t.lprev) {
