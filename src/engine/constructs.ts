@@ -285,8 +285,15 @@ function defineFunctionConstruct(
   const def: FunctionDef = defineFunction(name, min, wildcard === null ? min : -1, (args) => {
     const frame = new Array<Value>(scope.size);
     for (let i = 0; i < min; i++) frame[i] = args[i] as Value;
-    if (wildcard !== null)
-      frame[wildcard] = args.slice(min).flatMap((v) => (isMultifield(v) ? [...v] : [v]));
+    if (wildcard !== null) {
+      const rest: Atom[] = [];
+      for (let i = min; i < args.length; i++) {
+        const v = args[i] as Value;
+        if (isMultifield(v)) rest.push(...v);
+        else rest.push(v);
+      }
+      frame[wildcard] = rest;
+    }
     try {
       return bodyCode(frame);
     } catch (x) {

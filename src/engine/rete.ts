@@ -148,14 +148,14 @@ export class RightIndex {
 
   add(e: AlphaEntry): void {
     const key = joinKey(e.vals, this.positions);
-    e.keys[this.slot] = key;
+    e.setKey(this.slot, key);
     const b = this.buckets.get(key);
     if (b === undefined) this.buckets.set(key, [e]);
     else b.push(e);
   }
 
   remove(e: AlphaEntry): void {
-    const key = e.keys[this.slot];
+    const key = e.keyAt(this.slot);
     const b = this.buckets.get(key);
     if (b === undefined) return;
     dropFrom(b, e);
@@ -281,7 +281,7 @@ export class JoinNode extends PatternNode {
   }
 
   entryAdded(e: AlphaEntry): void {
-    const b = this.keyless ?? this.leftMem.get(e.keys[this.right.slot]);
+    const b = this.keyless ?? this.leftMem.get(e.keyAt(this.right.slot));
     if (b === undefined) return;
     // Newest partial match first (CLIPS prepends to beta memories).
     for (let t = b.tail; t !== null; t = t.lprev) {
@@ -335,7 +335,7 @@ export class NegationNode extends PatternNode {
   }
 
   private update(e: AlphaEntry, delta: number): void {
-    const b = this.keyless ?? this.leftMem.get(e.keys[this.right.slot]);
+    const b = this.keyless ?? this.leftMem.get(e.keyAt(this.right.slot));
     if (b === undefined) return;
     // Newest first; emitting and removing children only touch later nodes, never this bucket.
     for (let t = b.tail; t !== null; t = t.lprev) {

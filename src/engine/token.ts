@@ -11,13 +11,23 @@ export class AlphaEntry {
   /** Tokens built from this entry (by any node), oldest at the head; removed on retract. */
   kidsHead: Token | null = null;
   kidsTail: Token | null = null;
-  /** The entry's key in each index of its alpha memory. */
-  readonly keys: unknown[] = [];
+  /** The entry's key in its alpha memory's first index, and in the others (rarely any). */
+  key0: unknown = undefined;
+  moreKeys: unknown[] | null = null;
   constructor(
     readonly fact: Fact,
     readonly vals: readonly Value[],
     readonly alpha: AlphaMemory,
   ) {}
+
+  keyAt(slot: number): unknown {
+    return slot === 0 ? this.key0 : (this.moreKeys as unknown[])[slot - 1];
+  }
+
+  setKey(slot: number, key: unknown): void {
+    if (slot === 0) this.key0 = key;
+    else (this.moreKeys ??= [])[slot - 1] = key;
+  }
 
   addChild(t: Token): void {
     t.eprev = this.kidsTail;
