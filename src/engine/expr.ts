@@ -297,15 +297,11 @@ const SPECIAL_FORMS: Record<string, SpecialForm> = {
   while(e, c) {
     const cond = compileExpr(need(e, 1, c), c);
     const start = expectSymbol(e.items[2], 'do') ? 3 : 2;
-    const body = compileBody(e.items.slice(start), c);
-    return (f) => {
-      try {
-        while (truthy(cond(f))) body(f);
-      } catch (x) {
-        if (!(x instanceof BreakSignal)) throw x;
-      }
-      return FALSE;
-    };
+    const items = e.items.slice(start);
+    const body = compileBody(items, c);
+    return loop(items, (f) => {
+      while (truthy(cond(f))) body(f);
+    });
   },
 
   'loop-for-count'(e, c) {
@@ -327,21 +323,17 @@ const SPECIAL_FORMS: Record<string, SpecialForm> = {
       to = compileExpr(spec, c);
     }
     const start = expectSymbol(e.items[2], 'do') ? 3 : 2;
-    const body = compileBody(e.items.slice(start), c);
+    const items = e.items.slice(start);
+    const body = compileBody(items, c);
     const counter = idx;
-    return (f) => {
+    return loop(items, (f) => {
       const lo = toInt(from(f), 'loop-for-count');
       const hi = toInt(to(f), 'loop-for-count');
-      try {
-        for (let i = lo; i <= hi; i++) {
-          if (counter !== null) f[counter] = i;
-          body(f);
-        }
-      } catch (x) {
-        if (!(x instanceof BreakSignal)) throw x;
+      for (let i = lo; i <= hi; i++) {
+        if (counter !== null) f[counter] = i;
+        body(f);
       }
-      return FALSE;
-    };
+    });
   },
 
   progn$(e, c) {
@@ -460,6 +452,33 @@ function toInt(v: Value, fn: string): bigint {
   throw new EngineError('NAU_ENGINE_ARGUMENTS', `function ${fn} expected an integer`);
 }
 
+/** Whether a variable (or `break`) appears anywhere in some forms. */
+function mentions(items: readonly SExpr[], name: string, kind: 'var' | 'symbol' = 'var'): boolean {
+  return items.some((e) =>
+    e.kind === 'list'
+      ? mentions(e.items, name, kind)
+      : e.tok.text === name && (kind === 'var' ? e.tok.kind === 'SF_VAR' : e.tok.kind === 'SYMBOL'),
+  );
+}
+
+/** A loop's code; only a body that can `break` pays for catching it (return passes through). */
+function loop(body: readonly SExpr[], run: (f: Value[]) => void): Code {
+  if (!mentions(body, 'break', 'symbol')) {
+    return (f) => {
+      run(f);
+      return FALSE;
+    };
+  }
+  return (f) => {
+    try {
+      run(f);
+    } catch (x) {
+      if (!(x instanceof BreakSignal)) throw x;
+    }
+    return FALSE;
+  };
+}
+
 function compileForeach(e: SList, c: CompileContext, isForeach: boolean): Code {
   // (progn$ (?x <multifield>) body) and (foreach ?x <multifield> body)
   let varAt: SExpr | undefined;
@@ -482,22 +501,20 @@ function compileForeach(e: SList, c: CompileContext, isForeach: boolean): Code {
   }
   const list = compileExpr(listAt, c);
   const idx = c.scope.declare(v.name);
-  const indexVar = c.scope.declare(`${v.name}-index`);
-  const body = compileBody(e.items.slice(bodyFrom), c);
-  return (f) => {
+  const bodyItems = e.items.slice(bodyFrom);
+  // ?x-index is only maintained when the body reads it.
+  const indexName = `${v.name}-index`;
+  const indexVar = mentions(bodyItems, indexName) ? c.scope.declare(indexName) : null;
+  const body = compileBody(bodyItems, c);
+  return loop(bodyItems, (f) => {
     const m = list(f);
     const items = isMultifield(m) ? m : [m];
-    try {
-      for (let i = 0; i < items.length; i++) {
-        f[idx] = items[i] as Atom;
-        f[indexVar] = BigInt(i + 1);
-        body(f);
-      }
-    } catch (x) {
-      if (!(x instanceof BreakSignal)) throw x;
+    for (let i = 0; i < items.length; i++) {
+      f[idx] = items[i] as Atom;
+      if (indexVar !== null) f[indexVar] = BigInt(i + 1);
+      body(f);
     }
-    return FALSE;
-  };
+  });
 }
 
 /** Builds the template and slot values of one fact. */

@@ -14,6 +14,7 @@ function numericCompare(
   ok: (cmp: number) => boolean,
 ): FunctionDef {
   return defineFunction(fn, 2, -1, (args) => {
+    if (args.length === 2) return bool(ok(compareNum(numArg(fn, args, 0), numArg(fn, args, 1))));
     const nums: Num[] = args.map((_, i) => numArg(fn, args, i));
     const first = nums[0] as Num;
     for (let i = 1; i < nums.length; i++) {
