@@ -13,8 +13,6 @@ export class Activation {
     readonly disjunct: Disjunct,
     readonly token: Token,
     readonly salience: number,
-    /** Creation counter; higher = newer. */
-    readonly timetag: number,
   ) {}
 
   get rule(): Rule {

@@ -102,7 +102,6 @@ export class Engine implements CompileHost, NetworkHost {
   private readonly wm = new Map<number, Fact>();
   private readonly byKey = new Map<string, Fact>();
   private nextFactId = 0;
-  private timetag = 0;
   private ruleOrder = 0;
   private gensym = 1;
   private halted = false;
@@ -638,7 +637,7 @@ export class Engine implements CompileHost, NetworkHost {
   activate(terminal: TerminalNode, token: Token): void {
     const d = terminal.disjunct as Disjunct;
     const rule = d.rule;
-    const act = new Activation(d, token, rule.salience, this.timetag++);
+    const act = new Activation(d, token, rule.salience);
     token.activation = act;
     rule.module.agenda.add(act);
     if (this.watch.activations) {
@@ -725,7 +724,6 @@ export class Engine implements CompileHost, NetworkHost {
     if (alpha === undefined) {
       alpha = new AlphaMemory(node.pattern.shareKey, node.pattern);
       this.alphaMemories.set(alpha.key, alpha);
-      tmpl.alphas.push(alpha);
       const d = node.pattern.discriminator;
       if (d === null) tmpl.alphasUnhashed.push(alpha);
       else {
@@ -740,7 +738,6 @@ export class Engine implements CompileHost, NetworkHost {
       for (const f of tmpl.facts) alpha.add(f);
       alpha.current = NO_ENTRIES;
     }
-    alpha.refs++;
     alpha.nodes.push(node);
     byRank(alpha.nodes);
     node.alpha = alpha;
@@ -750,10 +747,9 @@ export class Engine implements CompileHost, NetworkHost {
   private detachAlpha(node: PatternNode): void {
     const alpha = node.alpha;
     alpha.nodes.splice(alpha.nodes.indexOf(node), 1);
-    if (--alpha.refs > 0) return;
+    if (alpha.nodes.length > 0) return;
     this.alphaMemories.delete(alpha.key);
     const tmpl = node.pattern.template;
-    tmpl.alphas.splice(tmpl.alphas.indexOf(alpha), 1);
     const d = node.pattern.discriminator;
     if (d === null) tmpl.alphasUnhashed.splice(tmpl.alphasUnhashed.indexOf(alpha), 1);
     else {

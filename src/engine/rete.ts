@@ -170,9 +170,8 @@ export class RightIndex {
  */
 export class AlphaMemory {
   readonly indexes: RightIndex[] = [];
-  /** The pattern nodes reading this memory. */
+  /** The pattern nodes reading this memory, in CLIPS's visiting order for an assert. */
   readonly nodes: PatternNode[] = [];
-  refs = 0;
   /** Entries created for the fact being asserted (read by the pattern nodes right after). */
   current: AlphaEntry[] = [];
 

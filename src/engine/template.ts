@@ -36,12 +36,10 @@ export class Template {
   readonly slotIndex = new Map<string, number>();
   /** Pattern nodes fed by this template, in the reverse of CLIPS's visiting order. */
   readonly listeners: PatternNode[] = [];
-  /** Alpha memories over this template, in creation order. */
-  readonly alphas: AlphaMemory[] = [];
   /**
-   * The same alpha memories arranged for dispatch: those requiring a literal in a slot are
-   * found by hashing the fact's value (CLIPS's hashed alpha network); the rest are tried on
-   * every fact.
+   * The alpha memories over this template, arranged for dispatch: those requiring a literal in
+   * a slot are found by hashing the fact's value (CLIPS's hashed alpha network); the rest are
+   * tried on every fact.
    */
   readonly alphaBySlot = new Map<number, Map<unknown, AlphaMemory[]>>();
   readonly alphasUnhashed: AlphaMemory[] = [];

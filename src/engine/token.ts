@@ -25,8 +25,12 @@ export class AlphaEntry {
   }
 
   setKey(slot: number, key: unknown): void {
-    if (slot === 0) this.key0 = key;
-    else (this.moreKeys ??= [])[slot - 1] = key;
+    if (slot === 0) {
+      this.key0 = key;
+      return;
+    }
+    if (this.moreKeys === null) this.moreKeys = [];
+    this.moreKeys[slot - 1] = key;
   }
 
   addChild(t: Token): void {

@@ -1056,6 +1056,9 @@ describe('reference matcher', () => {
 
 describe('RETE engine vs naive reference', () => {
   it('agrees on agenda and working memory for random rules and operations', () => {
-    fc.assert(fc.property(scenarioArb, check), { numRuns: Number(process.env.NAUTILUS_PROPERTY_RUNS ?? 2000), includeErrorInReport: true });
+    fc.assert(fc.property(scenarioArb, check), {
+      numRuns: Number(process.env.NAUTILUS_PROPERTY_RUNS ?? 2000),
+      includeErrorInReport: true,
+    });
   });
 });
