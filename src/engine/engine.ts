@@ -535,36 +535,61 @@ export class Engine implements CompileHost, NetworkHost {
     this.byKey.set(key, fact);
     tmpl.facts.add(fact);
     if (this.watch.facts) this.write('wtrace', `==> ${factLabel(fact.id)}${fact.toString()}\n`);
-    // Match once per alpha memory, then let each pattern node react in CLIPS's visiting order.
-    const touched = this.matchAlphas(tmpl, fact);
-    if (touched.length === 0) return fact;
-    const nodes =
-      touched.length === 1 ? (touched[0] as AlphaMemory).nodes : byRank(nodesOf(touched));
+    // Match once per alpha memory (marking those that matched), then let each pattern node
+    // react in CLIPS's visiting order. Nothing here allocates beyond the entries themselves.
+    const epoch = ++inFlight.epoch;
+    const single = this.matchAlphas(tmpl, fact, epoch);
+    if (single === null) return fact;
     inFlight.fact = fact;
     inFlight.retracting = false;
-    const epoch = ++inFlight.epoch;
     try {
-      for (const node of nodes) {
-        node.visited = epoch;
-        const entries = node.alpha.current;
-        for (let k = 0; k < entries.length; k++) node.entryAdded(entries[k] as AlphaEntry);
+      if (single !== MANY) {
+        for (const node of (single as AlphaMemory).nodes) this.feed(node, epoch);
+      } else {
+        const ls = tmpl.listeners;
+        for (let i = ls.length - 1; i >= 0; i--) {
+          const node = ls[i] as PatternNode;
+          if (node.alpha.mark === epoch) this.feed(node, epoch);
+        }
       }
     } finally {
       inFlight.fact = null;
     }
-    for (const a of touched) a.current = NO_ENTRIES;
     return fact;
   }
 
-  /** Runs the fact through the alpha memories that can match it; returns those that did. */
-  private matchAlphas(tmpl: Template, fact: Fact): AlphaMemory[] {
-    const touched: AlphaMemory[] = [];
-    for (const a of tmpl.alphasUnhashed) if (a.add(fact).length > 0) touched.push(a);
-    for (const [slot, byValue] of tmpl.alphaBySlot) {
-      const list = byValue.get(alphaHashKey(fact.slots[slot] as Value));
-      if (list !== undefined) for (const a of list) if (a.add(fact).length > 0) touched.push(a);
+  private feed(node: PatternNode, epoch: number): void {
+    node.visited = epoch;
+    const entries = node.alpha.current;
+    for (let k = 0; k < entries.length; k++) node.entryAdded(entries[k] as AlphaEntry);
+  }
+
+  /**
+   * Runs the fact through the alpha memories that can match it and marks those that did with
+   * `epoch`. Returns null when none matched, the memory when exactly one did, else MANY.
+   */
+  private matchAlphas(tmpl: Template, fact: Fact, epoch: number): AlphaMemory | typeof MANY | null {
+    let found: AlphaMemory | typeof MANY | null = null;
+    const unhashed = tmpl.alphasUnhashed;
+    for (let i = 0; i < unhashed.length; i++) {
+      const a = unhashed[i] as AlphaMemory;
+      if (a.add(fact).length === 0) continue;
+      a.mark = epoch;
+      found = found === null ? a : MANY;
     }
-    return touched;
+    const hashed = tmpl.alphaSlots;
+    for (let i = 0; i < hashed.length; i++) {
+      const h = hashed[i] as (typeof hashed)[number];
+      const list = h.byValue.get(alphaHashKey(fact.slots[h.slot] as Value));
+      if (list === undefined) continue;
+      for (let k = 0; k < list.length; k++) {
+        const a = list[k] as AlphaMemory;
+        if (a.add(fact).length === 0) continue;
+        a.mark = epoch;
+        found = found === null ? a : MANY;
+      }
+    }
+    return found;
   }
 
   retractFact(fact: Fact): void {
@@ -574,18 +599,24 @@ export class Engine implements CompileHost, NetworkHost {
     this.wm.delete(fact.id);
     this.byKey.delete(fact.key);
     fact.template.facts.delete(fact);
-    // CLIPS undoes an assert in the exact reverse of the order the assert was processed.
     const entries = fact.entries;
     if (entries.length === 0) return;
-    const alphas = new Set(entries.map((e) => e.alpha));
-    const nodes = alphas.size === 1 ? entries[0]!.alpha.nodes : byRank(nodesOf(alphas));
+    const epoch = ++inFlight.epoch;
+    const first = (entries[0] as AlphaEntry).alpha;
+    let single = true;
+    for (const e of entries) {
+      e.alpha.mark = epoch;
+      if (e.alpha !== first) single = false;
+    }
     inFlight.fact = fact;
     inFlight.retracting = true;
-    const epoch = ++inFlight.epoch;
     try {
-      // The reverse of the assert's order.
-      for (let n = nodes.length - 1; n >= 0; n--) {
+      // CLIPS undoes an assert in the exact reverse of the order the assert was processed.
+      const nodes = single ? first.nodes : fact.template.listeners;
+      const step = single ? -1 : 1;
+      for (let n = single ? nodes.length - 1 : 0; n >= 0 && n < nodes.length; n += step) {
         const node = nodes[n] as PatternNode;
+        if (node.alpha.mark !== epoch) continue;
         node.visited = epoch;
         for (let i = entries.length - 1; i >= 0; i--) {
           const e = entries[i] as AlphaEntry;
@@ -727,16 +758,15 @@ export class Engine implements CompileHost, NetworkHost {
       const d = node.pattern.discriminator;
       if (d === null) tmpl.alphasUnhashed.push(alpha);
       else {
-        let byValue = tmpl.alphaBySlot.get(d.slot);
-        if (byValue === undefined) {
-          byValue = new Map();
-          tmpl.alphaBySlot.set(d.slot, byValue);
+        let slot = tmpl.alphaSlots.find((h) => h.slot === d.slot);
+        if (slot === undefined) {
+          slot = { slot: d.slot, byValue: new Map() };
+          tmpl.alphaSlots.push(slot);
         }
         const k = alphaHashKey(d.value);
-        byValue.set(k, [...(byValue.get(k) ?? []), alpha]);
+        slot.byValue.set(k, [...(slot.byValue.get(k) ?? []), alpha]);
       }
       for (const f of tmpl.facts) alpha.add(f);
-      alpha.current = NO_ENTRIES;
     }
     alpha.nodes.push(node);
     byRank(alpha.nodes);
@@ -753,7 +783,7 @@ export class Engine implements CompileHost, NetworkHost {
     const d = node.pattern.discriminator;
     if (d === null) tmpl.alphasUnhashed.splice(tmpl.alphasUnhashed.indexOf(alpha), 1);
     else {
-      const byValue = tmpl.alphaBySlot.get(d.slot);
+      const byValue = tmpl.alphaSlots.find((h) => h.slot === d.slot)?.byValue;
       const k = alphaHashKey(d.value);
       const rest = (byValue?.get(k) ?? []).filter((a) => a !== alpha);
       if (rest.length > 0) byValue?.set(k, rest);
@@ -860,11 +890,12 @@ export class Engine implements CompileHost, NetworkHost {
   }
 }
 
-const NO_ENTRIES: AlphaEntry[] = [];
+/** More than one alpha memory matched. */
+const MANY = Symbol('many');
 
 /** Hash key of a literal for alpha dispatch; a multifield never equals a single literal. */
 function alphaHashKey(v: Value): unknown {
-  return isMultifield(v) ? NO_ENTRIES : v;
+  return isMultifield(v) ? MANY : v;
 }
 
 /**
@@ -894,13 +925,6 @@ function renumber(ls: readonly PatternNode[]): void {
 /** Sorts nodes into CLIPS's visiting order for an assert (highest rank first), in place. */
 function byRank(nodes: PatternNode[]): PatternNode[] {
   return nodes.sort((a, b) => b.rank - a.rank);
-}
-
-/** The pattern nodes fed by some alpha memories. */
-function nodesOf(alphas: Iterable<AlphaMemory>): PatternNode[] {
-  const out: PatternNode[] = [];
-  for (const a of alphas) for (const n of a.nodes) out.push(n);
-  return out;
 }
 
 const CONSTRUCTS = new Set([

@@ -107,6 +107,7 @@ export function removeChildren(t: Token): void {
 }
 
 const NONE: readonly AlphaEntry[] = [];
+const NO_ENTRIES: AlphaEntry[] = [];
 
 /** A bucket of tokens: a doubly linked list through the tokens, oldest first, O(1) removal. */
 export class TokenList {
@@ -174,6 +175,8 @@ export class AlphaMemory {
   readonly nodes: PatternNode[] = [];
   /** Entries created for the fact being asserted (read by the pattern nodes right after). */
   current: AlphaEntry[] = [];
+  /** `inFlight.epoch` when this memory last matched the fact in flight. */
+  mark = -1;
 
   constructor(
     readonly key: string,
@@ -196,6 +199,10 @@ export class AlphaMemory {
   /** Matches a fact and stores its entries in every index. */
   add(fact: Fact): AlphaEntry[] {
     const matches = this.pattern.match(fact);
+    if (matches.length === 0) {
+      this.current = NO_ENTRIES;
+      return NO_ENTRIES;
+    }
     const out: AlphaEntry[] = [];
     for (const vals of matches) {
       const e = new AlphaEntry(fact, vals, this);
@@ -203,7 +210,7 @@ export class AlphaMemory {
       fact.entries.push(e);
       out.push(e);
     }
-    if (out.length > 0) this.current = out;
+    this.current = out;
     return out;
   }
 

@@ -41,7 +41,10 @@ export class Template {
    * a slot are found by hashing the fact's value (CLIPS's hashed alpha network); the rest are
    * tried on every fact.
    */
-  readonly alphaBySlot = new Map<number, Map<unknown, AlphaMemory[]>>();
+  readonly alphaSlots: Array<{
+    readonly slot: number;
+    readonly byValue: Map<unknown, AlphaMemory[]>;
+  }> = [];
   readonly alphasUnhashed: AlphaMemory[] = [];
   /** Live facts of this template. */
   readonly facts = new Set<Fact>();
