@@ -836,8 +836,8 @@ export class Engine implements CompileHost, NetworkHost {
         this.popFocus();
         continue;
       }
-      const firing = this.fire(act);
-      onFiring?.(firing);
+      const firing = this.fire(act, onFiring !== undefined);
+      if (firing !== null) onFiring?.(firing);
       if (this.halted) {
         this.halted = false;
         return 'halt';
@@ -846,7 +846,8 @@ export class Engine implements CompileHost, NetworkHost {
     return this.focusStack.some((m) => m.agenda.size > 0) ? 'limit' : 'empty';
   }
 
-  private fire(act: Activation): Firing {
+  /** Fires one activation; describes the firing only when someone asked for it. */
+  private fire(act: Activation, describe: boolean): Firing | null {
     this.firedInRun++;
     const token = act.token;
     const rule = act.rule;
@@ -856,11 +857,6 @@ export class Engine implements CompileHost, NetworkHost {
         `FIRE ${String(this.firedInRun).padStart(4)} ${rule.name}: ${basisText(token)}\n`,
       );
     }
-    const firing: Firing = {
-      rule: rule.name,
-      module: rule.module.name,
-      facts: token.basis().map((b) => (b === '*' ? null : b.id)),
-    };
     const frame = token.vals.slice();
     frame.length = act.disjunct.scope.size;
     this.currentModule = rule.module;
@@ -885,6 +881,13 @@ export class Engine implements CompileHost, NetworkHost {
         `[PRCCODE4] Execution halted during the actions of defrule ${rule.name}.\n`,
       );
     }
+    if (!describe && this.fireListeners.size === 0) return null;
+    // Fact ids never change, so describing the match after the RHS ran is exact.
+    const firing: Firing = {
+      rule: rule.name,
+      module: rule.module.name,
+      facts: token.basis().map((b) => (b === '*' ? null : b.id)),
+    };
     for (const l of this.fireListeners) l(firing);
     return firing;
   }
