@@ -100,7 +100,6 @@ export class Engine implements CompileHost, NetworkHost {
 
   /** Live facts by id, in assertion order. */
   private readonly wm = new Map<number, Fact>();
-  private readonly byKey = new Map<string, Fact>();
   private nextFactId = 0;
   private ruleOrder = 0;
   private gensym = 1;
@@ -185,7 +184,7 @@ export class Engine implements CompileHost, NetworkHost {
     const tmpl = this.templateFor(template);
     const values = this.slotValues(tmpl, slots, null);
     const r = this.assertSlots(tmpl, values);
-    return r === FALSE ? (this.byKey.get(factKey(tmpl, values)) as Fact) : (r as Fact);
+    return r === FALSE ? (this.existing(tmpl, values) as Fact) : (r as Fact);
   }
 
   /** Asserts a fact written in CLIPS syntax, e.g. `(flag (n 1))` or `(color red)`. */
@@ -198,7 +197,7 @@ export class Engine implements CompileHost, NetworkHost {
       this.context(new Scope(false), 'assert-string'),
     )([]);
     const r = this.assertSlots(tmpl, slots);
-    return r === FALSE ? (this.byKey.get(factKey(tmpl, slots)) as Fact) : (r as Fact);
+    return r === FALSE ? (this.existing(tmpl, slots) as Fact) : (r as Fact);
   }
 
   retract(id: number | Fact): void {
@@ -238,7 +237,7 @@ export class Engine implements CompileHost, NetworkHost {
     if (r === FALSE) {
       const slotsNow = fact.slots.slice();
       for (const [i, v] of updates) slotsNow[i] = v;
-      return this.byKey.get(factKey(fact.template, slotsNow)) as Fact;
+      return this.existing(fact.template, slotsNow) as Fact;
     }
     return r as Fact;
   }
@@ -311,7 +310,6 @@ export class Engine implements CompileHost, NetworkHost {
   clear(): void {
     for (const r of [...this.rules.values()]) this.removeRule(r);
     this.wm.clear();
-    this.byKey.clear();
     this.modules = new Map();
     const main = new Module('MAIN', 0);
     this.modules.set('MAIN', main);
@@ -380,7 +378,7 @@ export class Engine implements CompileHost, NetworkHost {
         return v;
       });
       const r = this.assertSlots(tmpl, slots);
-      return r === FALSE ? (this.byKey.get(factKey(tmpl, slots)) as Fact) : (r as Fact);
+      return r === FALSE ? (this.existing(tmpl, slots) as Fact) : (r as Fact);
     });
   }
 
@@ -527,12 +525,17 @@ export class Engine implements CompileHost, NetworkHost {
     return slotDefault(tmpl, slot);
   }
 
+  /** The live fact identical to these slot values, if any (CLIPS never holds duplicates). */
+  private existing(tmpl: Template, slots: readonly Value[]): Fact | undefined {
+    return tmpl.byKey.get(factKey(slots));
+  }
+
   assertSlots(tmpl: Template, slots: Value[]): Value {
-    const key = factKey(tmpl, slots);
-    if (this.byKey.has(key)) return FALSE;
+    const key = factKey(slots);
+    if (tmpl.byKey.has(key)) return FALSE;
     const fact = new Fact(this.nextFactId++, tmpl, slots, key);
     this.wm.set(fact.id, fact);
-    this.byKey.set(key, fact);
+    tmpl.byKey.set(key, fact);
     tmpl.facts.add(fact);
     if (this.watch.facts) this.write('wtrace', `==> ${factLabel(fact.id)}${fact.toString()}\n`);
     // Match once per alpha memory (marking those that matched), then let each pattern node
@@ -597,7 +600,7 @@ export class Engine implements CompileHost, NetworkHost {
     if (this.watch.facts) this.write('wtrace', `<== ${factLabel(fact.id)}${fact.toString()}\n`);
     fact.retracted = true;
     this.wm.delete(fact.id);
-    this.byKey.delete(fact.key);
+    fact.template.byKey.delete(fact.key);
     fact.template.facts.delete(fact);
     const entries = fact.entries;
     if (entries.length === 0) return;

@@ -47,11 +47,11 @@ export function formatFact(tmpl: Template, slots: readonly Value[]): string {
 }
 
 /**
- * Key for duplicate detection: identical template and slot values give identical keys. Each
- * value is type-tagged and strings are length-prefixed, so distinct facts never collide.
+ * Key for duplicate detection within one template: identical slot values give identical keys
+ * (`valueKey` tags types and length-prefixes strings, so distinct facts never collide).
  */
-export function factKey(tmpl: Template, slots: readonly Value[]): string {
-  let k = `${tmpl.module.name}::${tmpl.name}`;
+export function factKey(slots: readonly Value[]): string {
+  let k = '';
   for (const v of slots) k += valueKey(v);
   return k;
 }

@@ -48,6 +48,8 @@ export class Template {
   readonly alphasUnhashed: AlphaMemory[] = [];
   /** Live facts of this template. */
   readonly facts = new Set<Fact>();
+  /** Live facts by slot values (`factKey`), to refuse duplicates. */
+  readonly byKey = new Map<string, Fact>();
 
   constructor(
     readonly name: string,
