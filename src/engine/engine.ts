@@ -21,17 +21,9 @@ import {
 import { Fact, factKey } from './fact.ts';
 import { defineFunction, type FunctionDef, type FunctionHost } from './functions.ts';
 import { findVisible, Module } from './module.ts';
+import { Network } from './network.ts';
 import { isList, Reader, type SExpr, type SList } from './reader.ts';
-import {
-  AlphaMemory,
-  inFlight,
-  NegationNode,
-  type NetworkHost,
-  type PatternNode,
-  removeToken,
-  TerminalNode,
-  TestNode,
-} from './rete.ts';
+import type { NetworkHost, TerminalNode } from './rete.ts';
 import type { Disjunct, Rule } from './rule.ts';
 import {
   checkSlotValue,
@@ -40,8 +32,8 @@ import {
   slotDefault,
   type Template,
 } from './template.ts';
-import type { AlphaEntry, Token } from './token.ts';
-import { FALSE, isFactRef, isMultifield, sameValue, type Value } from './values.ts';
+import type { Token } from './token.ts';
+import { FALSE, isFactRef, sameValue, type Value } from './values.ts';
 
 export interface EngineOptions {
   /** Seconds since the epoch, for `(time)` and timestamps; injected so runs are reproducible. */
@@ -111,11 +103,7 @@ export class Engine implements CompileHost, NetworkHost {
   }
 
   private readonly fireListeners = new Set<(f: Firing) => void>();
-  /** CLIPS shares joins between rules with equal LHS prefixes; their creation order decides
-   *  the order in which an assert visits rules, so it is tracked per prefix. */
-  private readonly joinOrders = new Map<string, { order: number; refs: number }>();
-  private joinCounter = 0;
-  private readonly alphaMemories = new Map<string, AlphaMemory>();
+  private readonly network = new Network();
 
   modules = new Map<string, Module>();
   currentModule!: Module;
@@ -287,11 +275,11 @@ export class Engine implements CompileHost, NetworkHost {
     // facts, then re-seed the rules (newest first) so LHS-less and not-first rules reactivate.
     for (const m of this.modules.values())
       for (const a of m.agenda.list()) this.deactivate(a.token);
-    this.flushNetwork();
+    this.network.flush(this.rules.values(), this.wm.values());
     for (const f of [...this.wm.values()]) this.retractFact(f);
     this.nextFactId = 0;
     for (const m of this.modules.values()) m.agenda.clear();
-    this.seedRules();
+    this.network.seed(this.rules.values());
     while (this.focusStack.length > 0) this.popFocus();
     this.focusModule(this.moduleNamed('MAIN'));
     // CLIPS's reset makes MAIN the current module again.
@@ -538,61 +526,8 @@ export class Engine implements CompileHost, NetworkHost {
     tmpl.byKey.set(key, fact);
     tmpl.facts.add(fact);
     if (this.watch.facts) this.write('wtrace', `==> ${factLabel(fact.id)}${fact.toString()}\n`);
-    // Match once per alpha memory (marking those that matched), then let each pattern node
-    // react in CLIPS's visiting order. Nothing here allocates beyond the entries themselves.
-    const epoch = ++inFlight.epoch;
-    const single = this.matchAlphas(tmpl, fact, epoch);
-    if (single === null) return fact;
-    inFlight.fact = fact;
-    inFlight.retracting = false;
-    try {
-      if (single !== MANY) {
-        for (const node of (single as AlphaMemory).nodes) this.feed(node, epoch);
-      } else {
-        const ls = tmpl.listeners;
-        for (let i = ls.length - 1; i >= 0; i--) {
-          const node = ls[i] as PatternNode;
-          if (node.alpha.mark === epoch) this.feed(node, epoch);
-        }
-      }
-    } finally {
-      inFlight.fact = null;
-    }
+    this.network.propagateAssert(tmpl, fact);
     return fact;
-  }
-
-  private feed(node: PatternNode, epoch: number): void {
-    node.visited = epoch;
-    const entries = node.alpha.current;
-    for (let k = 0; k < entries.length; k++) node.entryAdded(entries[k] as AlphaEntry);
-  }
-
-  /**
-   * Runs the fact through the alpha memories that can match it and marks those that did with
-   * `epoch`. Returns null when none matched, the memory when exactly one did, else MANY.
-   */
-  private matchAlphas(tmpl: Template, fact: Fact, epoch: number): AlphaMemory | typeof MANY | null {
-    let found: AlphaMemory | typeof MANY | null = null;
-    const unhashed = tmpl.alphasUnhashed;
-    for (let i = 0; i < unhashed.length; i++) {
-      const a = unhashed[i] as AlphaMemory;
-      if (a.add(fact).length === 0) continue;
-      a.mark = epoch;
-      found = found === null ? a : MANY;
-    }
-    const hashed = tmpl.alphaSlots;
-    for (let i = 0; i < hashed.length; i++) {
-      const h = hashed[i] as (typeof hashed)[number];
-      const list = h.byValue.get(alphaHashKey(fact.slots[h.slot] as Value));
-      if (list === undefined) continue;
-      for (let k = 0; k < list.length; k++) {
-        const a = list[k] as AlphaMemory;
-        if (a.add(fact).length === 0) continue;
-        a.mark = epoch;
-        found = found === null ? a : MANY;
-      }
-    }
-    return found;
   }
 
   retractFact(fact: Fact): void {
@@ -602,35 +537,7 @@ export class Engine implements CompileHost, NetworkHost {
     this.wm.delete(fact.id);
     fact.template.byKey.delete(fact.key);
     fact.template.facts.delete(fact);
-    const entries = fact.entries;
-    if (entries.length === 0) return;
-    const epoch = ++inFlight.epoch;
-    const first = (entries[0] as AlphaEntry).alpha;
-    let single = true;
-    for (const e of entries) {
-      e.alpha.mark = epoch;
-      if (e.alpha !== first) single = false;
-    }
-    inFlight.fact = fact;
-    inFlight.retracting = true;
-    try {
-      // CLIPS undoes an assert in the exact reverse of the order the assert was processed.
-      const nodes = single ? first.nodes : fact.template.listeners;
-      const step = single ? -1 : 1;
-      for (let n = single ? nodes.length - 1 : 0; n >= 0 && n < nodes.length; n += step) {
-        const node = nodes[n] as PatternNode;
-        if (node.alpha.mark !== epoch) continue;
-        node.visited = epoch;
-        for (let i = entries.length - 1; i >= 0; i--) {
-          const e = entries[i] as AlphaEntry;
-          if (e.alpha === node.alpha) node.entryRemoved(e);
-        }
-      }
-    } finally {
-      inFlight.fact = null;
-    }
-    for (const e of entries) e.alpha.remove(e);
-    fact.entries = [];
+    this.network.propagateRetract(fact);
   }
 
   resolveFact(target: Value, fn: string): Fact {
@@ -696,119 +603,16 @@ export class Engine implements CompileHost, NetworkHost {
     }
   }
 
-  /** Removes every partial match and alpha entry (the facts stay). */
-  private flushNetwork(): void {
-    for (const r of this.rules.values()) for (const d of r.disjuncts) removeToken(d.root);
-    for (const a of this.alphaMemories.values()) for (const idx of a.indexes) idx.buckets.clear();
-    for (const f of this.wm.values()) f.entries = [];
-  }
-
-  /**
-   * Puts every rule's root token back. CLIPS re-activates LHS-less rules first, then rules
-   * starting with a test CE, then those starting with not/exists, newest rule first in each.
-   */
-  private seedRules(): void {
-    const group = (d: Disjunct): number =>
-      d.first instanceof TerminalNode ? 0 : d.first instanceof TestNode ? 1 : 2;
-    const disjuncts = [...this.rules.values()].flatMap((r) => r.disjuncts);
-    disjuncts.sort((a, b) => group(a) - group(b) || b.rule.order - a.rule.order);
-    for (const d of disjuncts) (d.first as NonNullable<typeof d.first>).leftAdd(d.root);
-  }
-
   addRule(rule: Rule): void {
     const old = this.rules.get(ruleKey(rule.module.name, rule.name));
     if (old) this.removeRule(old);
     this.rules.set(ruleKey(rule.module.name, rule.name), rule);
-    for (const d of rule.disjuncts) {
-      for (const node of d.patternNodes) {
-        node.alphaOrder = this.sharedOrder(
-          `A${node.pattern.template.module.name}::${node.alphaKey}`,
-        );
-        node.visitOrder = this.sharedOrder(`J${node.prefixKey}`);
-        node.ruleOrder = rule.order;
-        insertListener(node.pattern.template.listeners, node);
-        this.attachAlpha(node);
-      }
-      // The alpha memories already hold the facts in working memory; pushing the root token
-      // through creates each existing match once, without transient add/remove traces.
-      (d.first as NonNullable<typeof d.first>).leftAdd(d.root);
-    }
+    this.network.attach(rule);
   }
 
   removeRule(rule: Rule): void {
     this.rules.delete(ruleKey(rule.module.name, rule.name));
-    for (const d of rule.disjuncts) {
-      removeToken(d.root);
-      for (const node of d.patternNodes) {
-        const ls = node.pattern.template.listeners;
-        const i = ls.indexOf(node);
-        if (i >= 0) ls.splice(i, 1);
-        renumber(ls);
-        this.releaseOrder(`A${node.pattern.template.module.name}::${node.alphaKey}`);
-        this.releaseOrder(`J${node.prefixKey}`);
-        this.detachAlpha(node);
-      }
-    }
-  }
-
-  /** Connects a pattern node to its shared alpha memory (created and filled on first use). */
-  private attachAlpha(node: PatternNode): void {
-    const tmpl = node.pattern.template;
-    let alpha = this.alphaMemories.get(node.pattern.shareKey);
-    if (alpha === undefined) {
-      alpha = new AlphaMemory(node.pattern.shareKey, node.pattern);
-      this.alphaMemories.set(alpha.key, alpha);
-      const d = node.pattern.discriminator;
-      if (d === null) tmpl.alphasUnhashed.push(alpha);
-      else {
-        let slot = tmpl.alphaSlots.find((h) => h.slot === d.slot);
-        if (slot === undefined) {
-          slot = { slot: d.slot, byValue: new Map() };
-          tmpl.alphaSlots.push(slot);
-        }
-        const k = alphaHashKey(d.value);
-        slot.byValue.set(k, [...(slot.byValue.get(k) ?? []), alpha]);
-      }
-      for (const f of tmpl.facts) alpha.add(f);
-    }
-    alpha.nodes.push(node);
-    byRank(alpha.nodes);
-    node.alpha = alpha;
-    node.right = alpha.index(node.pattern.eqRight, tmpl.facts);
-  }
-
-  private detachAlpha(node: PatternNode): void {
-    const alpha = node.alpha;
-    alpha.nodes.splice(alpha.nodes.indexOf(node), 1);
-    if (alpha.nodes.length > 0) return;
-    this.alphaMemories.delete(alpha.key);
-    const tmpl = node.pattern.template;
-    const d = node.pattern.discriminator;
-    if (d === null) tmpl.alphasUnhashed.splice(tmpl.alphasUnhashed.indexOf(alpha), 1);
-    else {
-      const byValue = tmpl.alphaSlots.find((h) => h.slot === d.slot)?.byValue;
-      const k = alphaHashKey(d.value);
-      const rest = (byValue?.get(k) ?? []).filter((a) => a !== alpha);
-      if (rest.length > 0) byValue?.set(k, rest);
-      else byValue?.delete(k);
-    }
-    for (const f of tmpl.facts) f.entries = f.entries.filter((e) => e.alpha !== alpha);
-  }
-
-  /** Creation order of a CLIPS network node shared under `key` (ref-counted). */
-  private sharedOrder(key: string): number {
-    let shared = this.joinOrders.get(key);
-    if (shared === undefined) {
-      shared = { order: this.joinCounter++, refs: 0 };
-      this.joinOrders.set(key, shared);
-    }
-    shared.refs++;
-    return shared.order;
-  }
-
-  private releaseOrder(key: string): void {
-    const shared = this.joinOrders.get(key);
-    if (shared && --shared.refs === 0) this.joinOrders.delete(key);
+    this.network.detach(rule);
   }
 
   nextRuleOrder(): number {
@@ -894,43 +698,6 @@ export class Engine implements CompileHost, NetworkHost {
     for (const l of this.fireListeners) l(firing);
     return firing;
   }
-}
-
-/** More than one alpha memory matched. */
-const MANY = Symbol('many');
-
-/** Hash key of a literal for alpha dispatch; a multifield never equals a single literal. */
-function alphaHashKey(v: Value): unknown {
-  return isMultifield(v) ? MANY : v;
-}
-
-/**
- * Keeps listeners in the reverse of CLIPS's visiting order (asserts walk the list from the
- * end): newest alpha node first, then newest shared join; inside one shared join, newest rule first, except that a
- * `not` join removes its older rules' matches first (CLIPS removes the newest-created first).
- */
-function insertListener(ls: PatternNode[], node: PatternNode): void {
-  const visitsFirst = (a: PatternNode, b: PatternNode): boolean => {
-    if (a.alphaOrder !== b.alphaOrder) return a.alphaOrder > b.alphaOrder;
-    if (a.visitOrder !== b.visitOrder) return a.visitOrder > b.visitOrder;
-    const removes = a instanceof NegationNode && !a.exists;
-    return removes ? a.ruleOrder < b.ruleOrder : a.ruleOrder > b.ruleOrder;
-  };
-  let i = ls.length;
-  while (i > 0 && visitsFirst(ls[i - 1] as PatternNode, node)) i--;
-  ls.splice(i, 0, node);
-  renumber(ls);
-}
-
-/** Re-ranks the listeners and keeps each alpha memory's nodes in visiting order. */
-function renumber(ls: readonly PatternNode[]): void {
-  for (let i = 0; i < ls.length; i++) (ls[i] as PatternNode).rank = i;
-  for (const n of ls) byRank(n.alpha?.nodes ?? []);
-}
-
-/** Sorts nodes into CLIPS's visiting order for an assert (highest rank first), in place. */
-function byRank(nodes: PatternNode[]): PatternNode[] {
-  return nodes.sort((a, b) => b.rank - a.rank);
 }
 
 const CONSTRUCTS = new Set([
