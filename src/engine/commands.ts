@@ -110,9 +110,8 @@ export function registerCommands(engine: Engine, add: (def: FunctionDef) => void
       const text = args[0];
       if (typeof text !== 'string')
         throw new EngineError('NAU_ENGINE_ARGUMENTS', 'assert-string expects a string');
-      const before = engine.facts().length;
-      const f = engine.assertString(text);
-      return engine.facts().length > before ? f : FALSE;
+      // The new fact, or FALSE when an identical one already exists.
+      return engine.assertSlots(...engine.parseFact(text));
     }),
   );
   add(

@@ -19,6 +19,7 @@ import {
   Scope,
 } from './expr.ts';
 import { Fact, factKey } from './fact.ts';
+import { FactTable } from './fact-table.ts';
 import { defineFunction, type FunctionDef, type FunctionHost } from './functions.ts';
 import { findVisible, Module } from './module.ts';
 import { Network } from './network.ts';
@@ -90,8 +91,8 @@ export class Engine implements CompileHost, NetworkHost {
   readonly watch: WatchFlags = { facts: false, rules: false, activations: false, focus: false };
   readonly functionHost: FunctionHost;
 
-  /** Live facts by id, in assertion order. */
-  private readonly wm = new Map<number, Fact>();
+  /** Live facts by id. */
+  private readonly wm = new FactTable();
   private nextFactId = 0;
   private ruleOrder = 0;
   private gensym = 1;
@@ -177,15 +178,18 @@ export class Engine implements CompileHost, NetworkHost {
 
   /** Asserts a fact written in CLIPS syntax, e.g. `(flag (n 1))` or `(color red)`. */
   assertString(text: string): Fact {
-    const form = new Reader(text, '<assert-string>').read();
-    if (form === null || !isList(form))
-      throw new EngineError('NAU_ENGINE_SYNTAX', `not a fact: ${text}`);
-    const [tmpl, slots] = compileFactSpec(
-      form,
-      this.context(new Scope(false), 'assert-string'),
-    )([]);
+    const [tmpl, slots] = this.parseFact(text);
     const r = this.assertSlots(tmpl, slots);
     return r === FALSE ? (this.existing(tmpl, slots) as Fact) : (r as Fact);
+  }
+
+  /** The template and slot values of a fact written in CLIPS syntax. */
+  parseFact(text: string): [Template, Value[]] {
+    const form = new Reader(text, '<assert-string>').read();
+    if (form === null || !isList(form)) {
+      throw new EngineError('NAU_ENGINE_SYNTAX', `not a fact: ${text}`);
+    }
+    return compileFactSpec(form, this.context(new Scope(false), 'assert-string'))([]);
   }
 
   retract(id: number | Fact): void {
@@ -254,7 +258,7 @@ export class Engine implements CompileHost, NetworkHost {
             return [i, toValue(v, tmpl.slots[i] as SlotDef, `${tmpl.name}.${k}`)] as const;
           })
         : [];
-    for (const f of tmpl ? tmpl.facts : this.wm.values()) {
+    for (const f of tmpl ? tmpl.facts.values() : this.wm.values()) {
       if (where.every(([i, v]) => sameValue(f.slots[i] as Value, v))) out.push(f);
     }
     return out;
@@ -522,7 +526,7 @@ export class Engine implements CompileHost, NetworkHost {
     const key = factKey(slots);
     if (tmpl.byKey.has(key)) return FALSE;
     const fact = new Fact(this.nextFactId++, tmpl, slots, key);
-    this.wm.set(fact.id, fact);
+    this.wm.add(fact);
     tmpl.byKey.set(key, fact);
     tmpl.facts.add(fact);
     if (this.watch.facts) this.write('wtrace', `==> ${factLabel(fact.id)}${fact.toString()}\n`);
@@ -534,7 +538,7 @@ export class Engine implements CompileHost, NetworkHost {
     if (fact.retracted) return;
     if (this.watch.facts) this.write('wtrace', `<== ${factLabel(fact.id)}${fact.toString()}\n`);
     fact.retracted = true;
-    this.wm.delete(fact.id);
+    this.wm.delete(fact);
     fact.template.byKey.delete(fact.key);
     fact.template.facts.delete(fact);
     this.network.propagateRetract(fact);

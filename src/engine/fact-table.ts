@@ -1,0 +1,69 @@
+// Live facts by id. Ids only grow, so facts are kept in fixed-size chunks of an id range: a
+// lookup is two array/map reads, and churn (transient facts asserted and retracted on every
+// request) only creates and drops small chunks. A single Map over all facts would instead
+// re-hash its whole table every few thousand deletes, which with 100k resident facts is a
+// multi-megabyte allocation and a long GC pause.
+import type { Fact } from './fact.ts';
+
+const CHUNK_BITS = 10;
+const CHUNK = 1 << CHUNK_BITS;
+
+interface Chunk {
+  readonly slots: Array<Fact | undefined>;
+  live: number;
+}
+
+export class FactTable {
+  /** Chunks by `id >> CHUNK_BITS`, created in increasing id order. */
+  private readonly chunks = new Map<number, Chunk>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(id: number): Fact | undefined {
+    return this.chunks.get(id >> CHUNK_BITS)?.slots[id & (CHUNK - 1)];
+  }
+
+  add(fact: Fact): void {
+    const key = fact.id >> CHUNK_BITS;
+    let chunk = this.chunks.get(key);
+    if (chunk === undefined) {
+      chunk = { slots: new Array<Fact | undefined>(CHUNK).fill(undefined), live: 0 };
+      this.chunks.set(key, chunk);
+    }
+    chunk.slots[fact.id & (CHUNK - 1)] = fact;
+    chunk.live++;
+    this.count++;
+  }
+
+  delete(fact: Fact): void {
+    const key = fact.id >> CHUNK_BITS;
+    const chunk = this.chunks.get(key);
+    const i = fact.id & (CHUNK - 1);
+    if (chunk?.slots[i] !== fact) return;
+    chunk.slots[i] = undefined;
+    this.count--;
+    if (--chunk.live === 0) this.chunks.delete(key);
+  }
+
+  clear(): void {
+    this.chunks.clear();
+    this.count = 0;
+  }
+
+  [Symbol.iterator](): IterableIterator<Fact> {
+    return this.values();
+  }
+
+  /** Live facts in id order. */
+  *values(): IterableIterator<Fact> {
+    const keys = [...this.chunks.keys()].sort((a, b) => a - b);
+    for (const k of keys) {
+      const chunk = this.chunks.get(k);
+      if (chunk === undefined) continue;
+      for (const f of chunk.slots) if (f !== undefined) yield f;
+    }
+  }
+}
