@@ -5,7 +5,9 @@
 // multi-megabyte allocation and a long GC pause.
 import type { Fact } from './fact.ts';
 
-const CHUNK_BITS = 10;
+// Small chunks: a chunk lives as long as any fact of its id range, so chunks of transient facts
+// die young, within the request that filled them.
+const CHUNK_BITS = 6;
 const CHUNK = 1 << CHUNK_BITS;
 
 interface Chunk {

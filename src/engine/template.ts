@@ -1,7 +1,6 @@
 // Deftemplates and ordered-fact relations: slot definitions, constraints and defaults.
 import { EngineError } from './errors.ts';
 import type { Fact } from './fact.ts';
-import { FactTable } from './fact-table.ts';
 import type { Module } from './module.ts';
 import type { AlphaMemory, PatternNode } from './rete.ts';
 import {
@@ -47,8 +46,8 @@ export class Template {
     readonly byValue: Map<unknown, AlphaMemory[]>;
   }> = [];
   readonly alphasUnhashed: AlphaMemory[] = [];
-  /** Live facts of this template, in id order. */
-  readonly facts = new FactTable();
+  /** Live facts of this template, in assertion (= id) order. */
+  readonly facts = new Set<Fact>();
   /** Live facts by slot values (`factKey`), to refuse duplicates. */
   readonly byKey = new Map<string, Fact>();
 
