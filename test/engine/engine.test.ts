@@ -146,6 +146,53 @@ describe('Engine API', () => {
     );
   });
 
+  it('locates every kind of build error by file:line:column and construct', () => {
+    const cases: Array<[string, string, string]> = [
+      [
+        '(defrule r (a ?x)\n',
+        'NAU_ENGINE_SYNTAX',
+        "rules.clp:1:1: missing ')' for the '(' opened here (in defrule r)",
+      ],
+      [
+        '(defrule r (a ?x) => (printout t ?y))',
+        'NAU_ENGINE_UNBOUND_VARIABLE',
+        'rules.clp:1:34: undefined variable ?y (in defrule MAIN::r)',
+      ],
+      [
+        '(deftemplate t (slot n (type INTEGER)))\n(defrule r (t (n abc)) => )',
+        'NAU_ENGINE_SLOT_TYPE',
+        'rules.clp:2:18: value abc of type SYMBOL is not allowed for slot n (allowed types: INTEGER) in template t (in defrule MAIN::r)',
+      ],
+      [
+        '(deftemplate t (slot n (type INTEGER)))\n(defrule r => (assert (t (n "x"))))',
+        'NAU_ENGINE_SLOT_TYPE',
+        'rules.clp:2:29: value "x" of type STRING is not allowed for slot n (allowed types: INTEGER) in template t (in defrule MAIN::r)',
+      ],
+      [
+        '(deftemplate t (slot n (typo INTEGER)))',
+        'NAU_ENGINE_BUILD',
+        'rules.clp:1:24: unsupported slot attribute typo in slot n (in deftemplate MAIN::t)',
+      ],
+      [
+        '(defrule r (a) => (+ 1))',
+        'NAU_ENGINE_ARGUMENTS',
+        'rules.clp:1:19: function + expects at least 2 argument(s), got 1 (in defrule MAIN::r)',
+      ],
+      [
+        '(deftemplate t (slot n))\n(defrule r (t (m 1)) => )',
+        'NAU_ENGINE_UNKNOWN_SLOT',
+        'rules.clp:2:15: template t has no slot m (in defrule MAIN::r)',
+      ],
+    ];
+    for (const [text, code, message] of cases) {
+      assert.throws(
+        () => new Engine().build(text, 'rules.clp'),
+        (x: unknown) => x instanceof EngineError && x.code === code && x.message === message,
+        text,
+      );
+    }
+  });
+
   it('notifies onFire listeners and lets them unsubscribe', () => {
     const e = engineWith(ROUTING);
     const seen: string[] = [];
