@@ -43,26 +43,22 @@ export abstract class BetaNode {
   abstract leftAdd(t: Token): void;
 
   protected storeLeft(t: Token, key: unknown): void {
-    if (this.keyless !== null) {
-      this.keyless.append(t);
-      t.owner = this;
-      t.key = KEYLESS;
-      return;
-    }
-    let b = this.leftMem.get(key);
-    if (b === undefined) {
-      b = new TokenList();
-      this.leftMem.set(key, b);
+    let b = this.keyless;
+    if (b === null) {
+      b = this.leftMem.get(key) ?? null;
+      if (b === null) {
+        b = new TokenList(key);
+        this.leftMem.set(key, b);
+      }
     }
     b.append(t);
     t.owner = this;
-    t.key = key;
+    t.bucket = b;
   }
 
   /** Test and terminal nodes never look their tokens up again: they only record ownership. */
   protected own(t: Token): void {
     t.owner = this;
-    t.key = UNSTORED;
   }
 
   /** Passes a new partial match on to the next node. */
@@ -82,13 +78,11 @@ export abstract class BetaNode {
 export function removeToken(t: Token): void {
   const owner = t.owner;
   if (owner !== null) {
-    if (t.key === KEYLESS) (owner.keyless as TokenList).unlink(t);
-    else if (t.key !== UNSTORED) {
-      const b = owner.leftMem.get(t.key);
-      if (b !== undefined) {
-        b.unlink(t);
-        if (b.tail === null) owner.leftMem.delete(t.key);
-      }
+    const b = t.bucket;
+    if (b !== null) {
+      b.unlink(t);
+      if (b.tail === null && b !== owner.keyless) owner.leftMem.delete(b.key);
+      t.bucket = null;
     }
     t.owner = null;
   }
@@ -114,6 +108,11 @@ export class TokenList {
   head: Token | null = null;
   tail: Token | null = null;
 
+  constructor(
+    /** The bucket's key in its node's `leftMem` (unused for a keyless node's list). */
+    readonly key: unknown = undefined,
+  ) {}
+
   append(t: Token): void {
     t.lprev = this.tail;
     t.lnext = null;
@@ -131,11 +130,6 @@ export class TokenList {
     t.lnext = null;
   }
 }
-
-/** Bucket key of tokens kept by no bucket (test and terminal nodes). */
-const UNSTORED = Symbol('unstored');
-/** Bucket key of tokens in a node's keyless list. */
-const KEYLESS = Symbol('keyless');
 
 /** Alpha entries of one alpha memory bucketed by the values at some positions (a join key). */
 export class RightIndex {

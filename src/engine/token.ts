@@ -3,7 +3,7 @@
 // and removing one is O(1) whatever order matches come and go in.
 import type { Activation } from './agenda.ts';
 import type { Fact } from './fact.ts';
-import type { AlphaMemory, BetaNode } from './rete.ts';
+import type { AlphaMemory, BetaNode, TokenList } from './rete.ts';
 import type { Value } from './values.ts';
 
 /** One way a fact matches an alpha memory: the values it contributes, in the memory's layout. */
@@ -61,9 +61,10 @@ export class Token {
   activation: Activation | null = null;
   /** Not/exists nodes: how many right entries currently match this token. */
   count = 0;
-  /** Where the token is stored: the node that received it and its bucket key. */
+  /** Where the token is stored: the node that received it and the bucket it sits in (none
+   *  for test and terminal nodes, which never look their tokens up). */
   owner: BetaNode | null = null;
-  key: unknown = undefined;
+  bucket: TokenList | null = null;
   entry: AlphaEntry | null = null;
   /** The node that built this token from `entry` (a shared entry feeds several nodes). */
   source: BetaNode | null = null;
