@@ -647,6 +647,8 @@ export class Engine implements CompileHost, NetworkHost {
         this.popFocus();
         continue;
       }
+      // A fired activation is gone for good (refraction): the token need not keep it alive.
+      act.token.activation = null;
       const firing = this.fire(act, onFiring !== undefined);
       if (firing !== null) onFiring?.(firing);
       if (this.halted) {
