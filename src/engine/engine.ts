@@ -326,7 +326,17 @@ export class Engine implements CompileHost, NetworkHost {
     this.hostFunctions.set(
       name,
       defineFunction(name, arity.min ?? 0, arity.max ?? -1, (args) => {
-        const r = fn(...args);
+        let r: ReturnType<HostFunction>;
+        try {
+          r = fn(...args);
+        } catch (x) {
+          // A failing host function is a rule error with a code, never a raw exception.
+          if (x instanceof EngineError) throw x;
+          throw new EngineError(
+            'NAU_ENGINE_RUNTIME',
+            `host function ${name} failed: ${x instanceof Error ? x.message : String(x)}`,
+          );
+        }
         return r === undefined ? FALSE : toValue(r as JsValue, null, `result of ${name}`);
       }),
     );

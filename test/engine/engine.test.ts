@@ -135,6 +135,23 @@ describe('Engine API', () => {
     );
   });
 
+  it('turns a throwing host function into a located runtime error naming the rule', () => {
+    const e = new Engine();
+    e.registerFunction('explode', () => {
+      throw new TypeError('boom');
+    });
+    e.build('(defrule r (go) =>\n  (explode))', 'p.clp');
+    e.assertString('(go)');
+    assert.throws(
+      () => e.run(),
+      (x: unknown) =>
+        x instanceof EngineError &&
+        x.code === 'NAU_ENGINE_RUNTIME' &&
+        x.message === 'p.clp:2:3: host function explode failed: boom (in defrule MAIN::r)' &&
+        x.detail.rule === 'MAIN::r',
+    );
+  });
+
   it('reports unknown host functions at build time with file:line:column and the rule', () => {
     const e = new Engine();
     assert.throws(
