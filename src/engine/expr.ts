@@ -180,7 +180,15 @@ export function compileCall(
     try {
       return impl(vals, host);
     } catch (x) {
-      throw x instanceof EngineError ? x.at(at.loc, c.construct) : x;
+      if (x instanceof EngineError) throw x.at(at.loc, c.construct);
+      // Runaway recursion in a deffunction is a rule error, not a crash of the host.
+      if (x instanceof RangeError) {
+        throw new EngineError('NAU_ENGINE_RUNTIME', `recursion too deep in function ${def.name}`, {
+          location: at.loc,
+          construct: c.construct,
+        });
+      }
+      throw x;
     }
   };
   if (spliced) {

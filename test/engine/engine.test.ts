@@ -152,6 +152,19 @@ describe('Engine API', () => {
     );
   });
 
+  it('stops runaway deffunction recursion with a clear error instead of crashing', () => {
+    const e = new Engine();
+    e.build('(deffunction down (?n) (down (+ ?n 1)))\n(defrule r (go) => (down 0))', 'rec.clp');
+    e.assertString('(go)');
+    assert.throws(
+      () => e.run(),
+      (x: unknown) =>
+        x instanceof EngineError &&
+        x.code === 'NAU_ENGINE_RUNTIME' &&
+        /recursion too deep in function down/.test(x.message),
+    );
+  });
+
   it('reports unknown host functions at build time with file:line:column and the rule', () => {
     const e = new Engine();
     assert.throws(
