@@ -7,11 +7,15 @@
 
 export class Sym {
   private static readonly table = new Map<string, Sym>();
+  /** A short, unique handle for composite hash keys (see `valueKey`). */
+  readonly key: string;
   private constructor(
     readonly name: string,
-    /** Interning order: a short, unique handle for hash keys. */
+    /** Interning order. */
     readonly id: number,
-  ) {}
+  ) {
+    this.key = `|y${id}`;
+  }
   static of(name: string): Sym {
     let s = Sym.table.get(name);
     if (s === undefined) {
@@ -157,7 +161,7 @@ export function valueKey(v: Value): string {
     case 'number':
       return `|f${Object.is(v, -0) ? '-0' : v}`;
     default:
-      if (v instanceof Sym) return `|y${v.id}`;
+      if (v instanceof Sym) return v.key;
       if (Array.isArray(v)) {
         let k = `|m${v.length}(`;
         for (const a of v as Multifield) k += valueKey(a);
