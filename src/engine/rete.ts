@@ -67,7 +67,6 @@ export abstract class BetaNode {
     parent.addChild(child);
     if (entry !== null) {
       child.entry = entry;
-      child.source = this;
       entry.addChild(child);
     }
     (this.next as BetaNode).leftAdd(child);
@@ -295,7 +294,8 @@ export class JoinNode extends PatternNode {
     // already passed, so the saved `prev` stays valid.
     for (let k = e.kidsTail; k !== null; ) {
       const prev: Token | null = k.eprev;
-      if (k.source === this) removeToken(k);
+      // Tokens this join built from `e` are the ones stored by the node after it.
+      if (k.owner === this.next) removeToken(k);
       k = prev;
     }
   }

@@ -66,8 +66,6 @@ export class Token {
   owner: BetaNode | null = null;
   bucket: TokenList | null = null;
   entry: AlphaEntry | null = null;
-  /** The node that built this token from `entry` (a shared entry feeds several nodes). */
-  source: BetaNode | null = null;
   /** Neighbours in the owner's bucket (see TokenList). */
   lprev: Token | null = null;
   lnext: Token | null = null;
