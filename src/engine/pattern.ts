@@ -38,6 +38,9 @@ export interface CompiledPattern {
   readonly template: Template;
   /** Frame indexes the pattern writes, in the order of an alpha entry's values. */
   readonly writes: readonly number[];
+  /** Positions in `writes` whose values the rule's frame needs (equality-join temporaries only
+   *  feed the hash index and are left out). */
+  readonly frameWrites: readonly number[];
   /** Every way the fact matches: one value vector (aligned with `writes`) per match. */
   match(fact: Fact): Value[][];
   /** Equality joins: positions in the entry's values paired with earlier variables' indexes. */
@@ -68,6 +71,8 @@ interface PatternState {
   readonly vars: RuleVars;
   readonly patternNo: number;
   readonly writes: number[];
+  /** Frame indexes written only to key an equality join. */
+  readonly joinTemps: Set<number>;
   readonly bound: string[];
   readonly betaChecks: Array<(f: Value[]) => boolean>;
   readonly eqRight: number[];
@@ -93,6 +98,7 @@ export function compilePattern(
     vars,
     patternNo,
     writes: [],
+    joinTemps: new Set(),
     bound: [],
     betaChecks: [],
     eqRight: [],
@@ -188,6 +194,7 @@ export function compilePattern(
   return {
     template: tmpl,
     writes,
+    frameWrites: writes.flatMap((w, i) => (st.joinTemps.has(w) ? [] : [i])),
     match,
     eqRight: st.eqRight.map((i) => writes.indexOf(i)),
     eqLeft: st.eqLeft,
@@ -444,7 +451,10 @@ function buildField(alts: Term[][], multiContext: boolean, st: PatternState): Fi
     isEarlier(lone.name as string)
   ) {
     const keep = binder ?? c.scope.temp();
-    if (binder === null) st.writes.push(keep);
+    if (binder === null) {
+      st.writes.push(keep);
+      st.joinTemps.add(keep);
+    }
     st.eqRight.push(keep);
     st.eqLeft.push(c.scope.vars.get(lone.name as string) as number);
     return { multi, binder, alpha: null, keep: binder === null ? keep : null };

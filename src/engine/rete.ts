@@ -241,10 +241,17 @@ export abstract class PatternNode extends BetaNode {
 
   /** Merges an entry's values into a copy of the token's frame; null when beta tests fail. */
   protected merge(t: Token, e: AlphaEntry): Value[] | null {
+    const fw = this.pattern.frameWrites;
+    const test = this.pattern.betaTest;
+    // A join that adds no variable the rule reads can pass its parent's frame on unchanged
+    // (frames are never written after creation; the RHS works on a copy).
+    if (fw.length === 0 && test === null) return t.vals;
     const vals = t.vals.slice();
     const w = this.pattern.writes;
-    for (let i = 0; i < w.length; i++) vals[w[i] as number] = e.vals[i] as Value;
-    const test = this.pattern.betaTest;
+    for (let k = 0; k < fw.length; k++) {
+      const i = fw[k] as number;
+      vals[w[i] as number] = e.vals[i] as Value;
+    }
     return test === null || test(vals) ? vals : null;
   }
 
