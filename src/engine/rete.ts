@@ -246,14 +246,36 @@ export abstract class PatternNode extends BetaNode {
     // A join that adds no variable the rule reads can pass its parent's frame on unchanged
     // (frames are never written after creation; the RHS works on a copy).
     if (fw.length === 0 && test === null) return t.vals;
-    const vals = t.vals.slice();
     const w = this.pattern.writes;
+    if (test === null) {
+      const vals = t.vals.slice();
+      for (let k = 0; k < fw.length; k++) {
+        const i = fw[k] as number;
+        vals[w[i] as number] = e.vals[i] as Value;
+      }
+      return vals;
+    }
+    // Tested in a reused scratch frame: most candidates fail, and only a match is copied. (A
+    // test that re-enters the network, e.g. by asserting, gets a fresh frame instead.)
+    const scratch = this.scratchBusy ? [] : this.scratch;
+    const src = t.vals;
+    scratch.length = src.length;
+    for (let i = 0; i < src.length; i++) scratch[i] = src[i] as Value;
     for (let k = 0; k < fw.length; k++) {
       const i = fw[k] as number;
-      vals[w[i] as number] = e.vals[i] as Value;
+      scratch[w[i] as number] = e.vals[i] as Value;
     }
-    return test === null || test(vals) ? vals : null;
+    const outer = this.scratchBusy;
+    this.scratchBusy = true;
+    try {
+      return test(scratch) ? scratch.slice() : null;
+    } finally {
+      this.scratchBusy = outer;
+    }
   }
+
+  private readonly scratch: Value[] = [];
+  private scratchBusy = false;
 
   /** Whether an entry passes the beta tests against a token (no allocation without tests). */
   protected matches(t: Token, e: AlphaEntry): boolean {
