@@ -18,7 +18,8 @@ import {
   ReturnSignal,
   Scope,
 } from './expr.ts';
-import { Fact, factKey } from './fact.ts';
+import { Fact } from './fact.ts';
+import { slotsHash } from './fact-index.ts';
 import { FactTable } from './fact-table.ts';
 import { defineFunction, type FunctionDef, type FunctionHost } from './functions.ts';
 import { findVisible, Module } from './module.ts';
@@ -529,15 +530,15 @@ export class Engine implements CompileHost, NetworkHost {
 
   /** The live fact identical to these slot values, if any (CLIPS never holds duplicates). */
   private existing(tmpl: Template, slots: readonly Value[]): Fact | undefined {
-    return tmpl.byKey.get(factKey(slots));
+    return tmpl.identical.find(slots, slotsHash(slots));
   }
 
   assertSlots(tmpl: Template, slots: Value[]): Value {
-    const key = factKey(slots);
-    if (tmpl.byKey.has(key)) return FALSE;
-    const fact = new Fact(this.nextFactId++, tmpl, slots, key);
+    const hash = slotsHash(slots);
+    if (tmpl.identical.find(slots, hash) !== undefined) return FALSE;
+    const fact = new Fact(this.nextFactId++, tmpl, slots, hash);
     this.wm.add(fact);
-    tmpl.byKey.set(key, fact);
+    tmpl.identical.add(fact);
     tmpl.facts.add(fact);
     if (this.watch.facts) this.write('wtrace', `==> ${factLabel(fact.id)}${fact.toString()}\n`);
     this.network.propagateAssert(tmpl, fact);
@@ -549,7 +550,7 @@ export class Engine implements CompileHost, NetworkHost {
     if (this.watch.facts) this.write('wtrace', `<== ${factLabel(fact.id)}${fact.toString()}\n`);
     fact.retracted = true;
     this.wm.delete(fact);
-    fact.template.byKey.delete(fact.key);
+    fact.template.identical.delete(fact);
     fact.template.facts.delete(fact);
     this.network.propagateRetract(fact);
   }

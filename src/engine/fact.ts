@@ -1,7 +1,7 @@
 // Facts in working memory.
 import type { Template } from './template.ts';
 import type { AlphaEntry } from './token.ts';
-import { displayForm, type FactRef, type Multifield, type Value, valueKey } from './values.ts';
+import { displayForm, type FactRef, type Multifield, type Value } from './values.ts';
 
 export class Fact implements FactRef {
   retracted = false;
@@ -12,8 +12,8 @@ export class Fact implements FactRef {
     readonly id: number,
     readonly template: Template,
     readonly slots: readonly Value[],
-    /** Duplicate-detection key (template + slot values). */
-    readonly key: string,
+    /** Hash of the slot values, for duplicate detection (`fact-index.ts`). */
+    readonly hash: number,
   ) {}
 
   /** Value of a slot by name (ordered facts: `implied`). */
@@ -44,14 +44,4 @@ export function formatFact(tmpl: Template, slots: readonly Value[]): string {
     }
   });
   return `${s})`;
-}
-
-/**
- * Key for duplicate detection within one template: identical slot values give identical keys
- * (`valueKey` tags types and length-prefixes strings, so distinct facts never collide).
- */
-export function factKey(slots: readonly Value[]): string {
-  let k = '';
-  for (const v of slots) k += valueKey(v);
-  return k;
 }

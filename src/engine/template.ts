@@ -1,6 +1,7 @@
 // Deftemplates and ordered-fact relations: slot definitions, constraints and defaults.
 import { EngineError } from './errors.ts';
 import type { Fact } from './fact.ts';
+import { FactIndex } from './fact-index.ts';
 import type { Module } from './module.ts';
 import type { AlphaMemory, PatternNode } from './rete.ts';
 import {
@@ -48,8 +49,8 @@ export class Template {
   readonly alphasUnhashed: AlphaMemory[] = [];
   /** Live facts of this template, in assertion (= id) order. */
   readonly facts = new Set<Fact>();
-  /** Live facts by slot values (`factKey`), to refuse duplicates. */
-  readonly byKey = new Map<string, Fact>();
+  /** Live facts by slot values, to refuse duplicates. */
+  readonly identical = new FactIndex();
 
   constructor(
     readonly name: string,
