@@ -56,6 +56,17 @@ describe('Engine API', () => {
     assert.equal(e.facts({ template: 'want' }).length, 1);
   });
 
+  it('tells facts apart by type and value, and refuses exact duplicates', () => {
+    const e = new Engine();
+    const texts = ['(a 1)', '(a 1.0)', '(a "1")', '(a x)', '(a "x")', '(a)', '(a 1 2)', '(a 12)'];
+    for (const t of texts) e.assertString(t);
+    for (const t of texts) e.assertString(t);
+    assert.deepEqual(
+      e.facts({ template: 'a' }).map((f) => f.toString()),
+      ['(a 1)', '(a 1.0)', '(a "1")', '(a x)', '(a "x")', '(a)', '(a 1 2)', '(a 12)'],
+    );
+  });
+
   it('converts JS values by slot type and rejects wrong types with the slot named', () => {
     const e = engineWith(ROUTING);
     const f = e.assertFact('source', { id: 'quoted', level: 2 });
