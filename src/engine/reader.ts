@@ -81,16 +81,7 @@ export class Reader {
   }
 }
 
-/** All forms of a text. */
-export function readAll(text: string, source?: string): SExpr[] {
-  const r = new Reader(text, source);
-  const out: SExpr[] = [];
-  for (let f = r.read(); f !== null; f = r.read()) out.push(f);
-  return out;
-}
-
 export const isList = (e: SExpr | undefined): e is SList => e?.kind === 'list';
-export const isAtom = (e: SExpr | undefined): e is SAtom => e?.kind === 'atom';
 
 /** The symbol text of an atom, or undefined when it is not a SYMBOL token. */
 export function symbolName(e: SExpr | undefined): string | undefined {
