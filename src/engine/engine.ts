@@ -269,6 +269,12 @@ export class Engine implements CompileHost, NetworkHost {
     return this.wm.get(id);
   }
 
+  /** The id the next asserted fact will get. Ids only grow, so the facts a run asserted are
+   *  the live facts with ids from this value (read before the run) up to the one read after. */
+  get nextId(): number {
+    return this.nextFactId;
+  }
+
   /** Pushes modules on the focus stack; the first argument ends on top, as in CLIPS. */
   focus(...modules: string[]): void {
     for (const name of [...modules].reverse()) this.focusModule(this.moduleNamed(name));
