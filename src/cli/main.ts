@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // The `nautilus` command line.
 import { Command } from 'commander';
+import { registerAttestCommand } from './attest.ts';
+import { registerAuditCommand } from './audit.ts';
 import { clipsCommand } from './clips.ts';
+import { registerConfigCommand } from './config.ts';
+import { registerRulesCommand } from './rules.ts';
 
 const program = new Command();
 program.name('nautilus').description('Policy-first data broker for AI agents').version('0.1.0');
@@ -19,6 +23,12 @@ program
   .action((files: string[], opts: { batch: string[] }) => {
     process.exitCode = clipsCommand({ batch: opts.batch, files });
   });
+
+registerRulesCommand(program);
+
+registerAuditCommand(program);
+registerAttestCommand(program);
+registerConfigCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
