@@ -246,7 +246,7 @@ export class Engine implements CompileHost, NetworkHost {
   /** Live facts in id order, optionally filtered by template and slot values. */
   facts(filter: FactFilter = {}): Fact[] {
     const out: Fact[] = [];
-    const tmpl = filter.template === undefined ? undefined : this.templateFor(filter.template);
+    const tmpl = filter.template === undefined ? undefined : this.knownTemplate(filter.template);
     const where =
       filter.where && tmpl
         ? Object.entries(filter.where).map(([k, v]) => {
@@ -501,6 +501,20 @@ export class Engine implements CompileHost, NetworkHost {
     }
   }
 
+  /** A template visible from the current module; unlike `templateFor`, never creates one. */
+  private knownTemplate(name: string): Template {
+    const saved = this.compileModule;
+    this.compileModule = this.currentModule;
+    try {
+      const t = this.findTemplate(name, false);
+      if (t === undefined)
+        throw new EngineError('NAU_ENGINE_UNKNOWN_TEMPLATE', `there is no template named ${name}`);
+      return t;
+    } finally {
+      this.compileModule = saved;
+    }
+  }
+
   private initialFactTemplate(): Template {
     const main = this.moduleNamed('MAIN');
     let t = main.templates.get('initial-fact');
@@ -547,7 +561,16 @@ export class Engine implements CompileHost, NetworkHost {
     tmpl.identical.add(fact);
     tmpl.facts.add(fact);
     if (this.watch.facts) this.write('wtrace', `==> ${factLabel(fact.id)}${fact.toString()}\n`);
-    this.network.propagateAssert(tmpl, fact);
+    try {
+      this.network.propagateAssert(tmpl, fact);
+    } catch (x) {
+      // The network rolled its part back; the fact leaves working memory again.
+      fact.retracted = true;
+      this.wm.delete(fact);
+      tmpl.identical.delete(fact);
+      tmpl.facts.delete(fact);
+      throw x;
+    }
     return fact;
   }
 

@@ -80,11 +80,11 @@ export class Network {
    */
   propagateAssert(tmpl: Template, fact: Fact): void {
     const epoch = ++inFlight.epoch;
-    const single = matchAlphas(tmpl, fact, epoch);
-    if (single === null) return;
-    inFlight.fact = fact;
-    inFlight.retracting = false;
     try {
+      const single = matchAlphas(tmpl, fact, epoch);
+      if (single === null) return;
+      inFlight.fact = fact;
+      inFlight.retracting = false;
       if (single !== MANY) {
         for (const node of (single as AlphaMemory).nodes) feed(node, epoch);
       } else {
@@ -94,9 +94,40 @@ export class Network {
           if (node.alpha.mark === epoch) feed(node, epoch);
         }
       }
+    } catch (x) {
+      // A test or host function threw part-way (e.g. a failing host function in a join test):
+      // undo what the assert built so far, so working memory never holds a half-matched fact.
+      this.rollbackAssert(tmpl, fact, epoch);
+      throw x;
     } finally {
       inFlight.fact = null;
     }
+  }
+
+  /**
+   * Removes the matches a failed assert created: the nodes it reached give their tokens back,
+   * newest first, as in a retract; nodes it never reached must not see the fact meanwhile.
+   * (A not/exists node that threw in the middle of updating its counts is not repaired.)
+   */
+  private rollbackAssert(tmpl: Template, fact: Fact, epoch: number): void {
+    const undo = ++inFlight.epoch;
+    const reached: PatternNode[] = [];
+    for (const node of tmpl.listeners) {
+      if (node.visited === epoch) reached.push(node);
+      else node.visited = undo;
+    }
+    inFlight.fact = fact;
+    inFlight.retracting = true;
+    const entries = fact.entries;
+    for (const node of reached) {
+      node.visited = undo;
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const e = entries[i] as AlphaEntry;
+        if (e.alpha === node.alpha) node.entryRemoved(e);
+      }
+    }
+    for (const e of entries) e.alpha.remove(e);
+    fact.entries = [];
   }
 
   /** Undoes an assert in the exact reverse of the order the assert was processed (as CLIPS). */

@@ -351,4 +351,49 @@ describe('Engine API', () => {
       (x: unknown) => x instanceof EngineError && x.code === 'NAU_ENGINE_UNBOUND_VARIABLE',
     );
   });
+  it('a host function that throws during matching leaves no half-asserted fact behind', () => {
+    const e = new Engine();
+    let fail = false;
+    e.registerFunction('check', (a, b) => {
+      if (fail) throw new Error('host function failed');
+      return a !== b;
+    });
+    e.build(`
+(deftemplate item (slot n))
+(deftemplate seen (slot n))
+(defrule pair (item (n ?a)) (item (n ?b&:(check ?a ?b))) => (assert (seen (n (+ ?a ?b)))))
+(defrule lonely (item (n ?a)) (not (item (n ?b&:(> ?b ?a)))) => (assert (seen (n ?a))))`);
+    e.assertFact('item', { n: 1 });
+    fail = true;
+    assert.throws(() => e.assertFact('item', { n: 2 }), /host function failed/);
+    assert.deepEqual(
+      e.facts({ template: 'item' }).map((f) => f.get('n')),
+      [1n],
+      'the failed fact is not in working memory',
+    );
+    // Matches are intact: item 1 is still alone, and a later assert pairs normally.
+    fail = false;
+    assert.deepEqual(
+      e.agenda().map((a) => a.rule.name),
+      ['lonely'],
+    );
+    e.assertFact('item', { n: 3 });
+    e.run();
+    assert.deepEqual(
+      e
+        .facts({ template: 'seen' })
+        .map((f) => f.get('n'))
+        .sort(),
+      [3n, 4n],
+    );
+  });
+
+  it('facts() of an unknown template is an error and creates nothing', () => {
+    const e = engineWith(ROUTING);
+    const unknown = (x: unknown) =>
+      x instanceof EngineError && x.code === 'NAU_ENGINE_UNKNOWN_TEMPLATE';
+    assert.throws(() => e.facts({ template: 'decisoin' }), unknown);
+    // Asking did not define it: the second query fails the same way.
+    assert.throws(() => e.facts({ template: 'decisoin' }), unknown);
+  });
 });
