@@ -1,12 +1,12 @@
 // The attestation signing key: an Ed25519 PKCS#8 PEM file given by the operator, or one generated
-// once into `<dataDir>/attestation-key.pem` (mode 0600) and reused. A key file readable or
+// once into `<dataDir>/attestation-ed25519.pem` (mode 0600) and reused. A key file readable or
 // writable by group/others is refused unless the caller explicitly allows it.
 import { createPrivateKey, generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NautilusError } from '../errors.ts';
 
-export const GENERATED_KEY_FILE = 'attestation-key.pem';
+export const GENERATED_KEY_FILE = 'attestation-ed25519.pem';
 
 export interface AttestationKeyOptions {
   /** PEM file holding an Ed25519 private key (PKCS#8, `BEGIN PRIVATE KEY`). */
@@ -89,7 +89,7 @@ export async function readAttestationKey(
 
 /**
  * The operator's key when `privateKeyPath` is set; otherwise the key in
- * `<dataDir>/attestation-key.pem`, generated on first use. Racing processes agree on one key:
+ * `<dataDir>/attestation-ed25519.pem`, generated on first use. Racing processes agree on one key:
  * the file is written under a temporary name and linked into place, which never overwrites.
  */
 export async function loadAttestationKey(options: AttestationKeyOptions): Promise<AttestationKey> {

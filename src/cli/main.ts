@@ -5,6 +5,7 @@ import { registerAttestCommand } from './attest.ts';
 import { registerAuditCommand } from './audit.ts';
 import { clipsCommand } from './clips.ts';
 import { registerConfigCommand } from './config.ts';
+import { registerRequestCommand } from './request.ts';
 import { registerRulesCommand } from './rules.ts';
 
 const program = new Command();
@@ -29,6 +30,7 @@ registerRulesCommand(program);
 registerAuditCommand(program);
 registerAttestCommand(program);
 registerConfigCommand(program);
+registerRequestCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,0 +1,89 @@
+// Pipeline step 5: the scoped queries to the routed sources, concurrently, each with its own
+// deadline. A failing source is reported by its error class and never fails the request.
+import { isAdapterFailure } from '../adapters/failure.ts';
+import type { Adapter, AdapterContext, AdapterIntent, ScopeConstraint } from '../adapters/types.ts';
+
+export interface FetchJob {
+  readonly sourceId: string;
+  readonly adapter: Adapter;
+  readonly scope: readonly ScopeConstraint[];
+  readonly timeoutMs: number;
+}
+
+export interface SourceData {
+  readonly records: Record<string, unknown>[];
+  readonly record_count: number;
+  readonly truncated: boolean;
+  readonly duration_ms: number;
+  readonly scope_applied: readonly string[];
+}
+
+export interface SourceFailure {
+  readonly source_id: string;
+  readonly error_class: string;
+}
+
+export interface FetchResult {
+  readonly data: ReadonlyMap<string, SourceData>;
+  readonly failed: readonly SourceFailure[];
+}
+
+/** Extra time an adapter gets past its own deadline before the broker gives up on it. */
+const GRACE_MS = 1000;
+
+export async function fetchAll(
+  jobs: readonly FetchJob[],
+  intent: AdapterIntent,
+  base: Omit<AdapterContext, 'signal'>,
+  onError: (sourceId: string, error: unknown) => void,
+): Promise<FetchResult> {
+  const settled = await Promise.all(jobs.map((j) => runOne(j, intent, base, onError)));
+  const data = new Map<string, SourceData>();
+  const failed: SourceFailure[] = [];
+  jobs.forEach((j, i) => {
+    const r = settled[i];
+    if (r === undefined) return;
+    if ('error_class' in r) failed.push(r);
+    else data.set(j.sourceId, r);
+  });
+  return { data, failed };
+}
+
+async function runOne(
+  job: FetchJob,
+  intent: AdapterIntent,
+  base: Omit<AdapterContext, 'signal'>,
+  onError: (sourceId: string, error: unknown) => void,
+): Promise<SourceData | SourceFailure> {
+  const controller = new AbortController();
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      resolve('timeout');
+    }, job.timeoutMs + GRACE_MS);
+  });
+  try {
+    const result = await Promise.race([
+      job.adapter.execute(intent, job.scope, { ...base, signal: controller.signal }),
+      deadline,
+    ]);
+    if (result === 'timeout') return { source_id: job.sourceId, error_class: 'timeout' };
+    return {
+      records: result.records,
+      record_count: result.records.length,
+      truncated: result.truncated,
+      duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
+      scope_applied: result.scopeApplied,
+    };
+  } catch (x) {
+    onError(job.sourceId, x);
+    return {
+      source_id: job.sourceId,
+      error_class: isAdapterFailure(x) ? x.failureClass : 'internal',
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
