@@ -1,9 +1,11 @@
-// Engine phase 1 of the request pipeline: assert one request's transient facts, run the policy,
-// routing and transformation modules, read the decisions back, and retract everything the
-// request added that is not session state. The engine is synchronous, so one call is atomic
-// with respect to every other request on the event loop: no other request's facts can be in
-// working memory while it runs.
-import { type Engine, type Fact, fromValue, type JsValue } from '../engine/index.ts';
+// The broker's two engine phases over the built-in fact model (docs/fact-model.md).
+// Phase 1: assert one request's transient facts, run the modules in focus order (policy,
+// routing, transformation, with user modules merged in), read the decisions back, and retract
+// everything the request added that is not session state. Phase 2: assert a request's session
+// facts (exposures) and run the policy again so summaries and flags follow. The engine is
+// synchronous, so one call is atomic with respect to every other request on the event loop: no
+// other request's facts can be in working memory while it runs.
+import { type Engine, type Fact, type Firing, fromValue, type JsValue } from '../engine/index.ts';
 import { NautilusError } from '../errors.ts';
 
 /** A configured source as the policy sees it (the `source` template). */
@@ -45,6 +47,26 @@ export interface RoutingInput {
     readonly operator: string;
     readonly value: readonly string[];
   }>;
+}
+
+/** A fact as the engine API takes it: template name and slot values. */
+export interface PolicyFact {
+  readonly template: string;
+  readonly slots: Readonly<Record<string, JsValue>>;
+}
+
+export interface PolicyEngineOptions {
+  /** Modules in the order they run (`CompiledRules.focusOrder`, which merges user modules in);
+   *  default policy -> routing -> transformation. */
+  readonly focusOrder?: readonly string[];
+}
+
+/** What engine phase 2 did. */
+export interface SessionUpdate {
+  /** `module::rule` of every firing, in firing order. */
+  readonly ruleTrace: readonly string[];
+  /** Session-state facts asserted or created by the run (exposures, flags, summaries). */
+  readonly sessionFacts: readonly Fact[];
 }
 
 export interface SourceVerdict {
@@ -89,17 +111,28 @@ export const RESIDENT_TEMPLATES: ReadonlySet<string> = new Set([
   'session_summary',
 ]);
 
-const FOCUS = ['policy', 'routing', 'transformation'] as const;
+/** Session state that engine phase 2 may assert (sources and configuration are set up once). */
+export const SESSION_TEMPLATES: ReadonlySet<string> = new Set([
+  'session_exposure',
+  'session_purpose',
+  'exposure_flag',
+  'session_summary',
+]);
+
+const DEFAULT_FOCUS = ['policy', 'routing', 'transformation'] as const;
 
 export class PolicyEngine {
   private readonly sourceIds: ReadonlySet<string>;
+  private readonly focusOrder: readonly string[];
 
   constructor(
     readonly engine: Engine,
     readonly sources: readonly PolicySource[],
     params: PolicyParams,
+    options: PolicyEngineOptions = {},
   ) {
     this.sourceIds = new Set(sources.map((s) => s.id));
+    this.focusOrder = options.focusOrder ?? DEFAULT_FOCUS;
     for (const s of sources) {
       engine.assertFact('source', {
         id: s.id,
@@ -119,57 +152,80 @@ export class PolicyEngine {
     engine.run();
   }
 
+  /** Engine phase 1 for a request. */
   route(input: RoutingInput): RoutingOutcome {
-    const e = this.engine;
-    const first = e.nextId;
-    const counts: Record<string, number> = {};
-    const assert = (template: string, slots: Record<string, JsValue>): void => {
-      e.assertFact(template, slots);
-      counts[template] = (counts[template] ?? 0) + 1;
-    };
-    let fired: readonly { rule: string; module: string }[] = [];
-    try {
-      assert('request', {
-        request_id: input.requestId,
-        session_id: input.sessionId ?? '',
-        agent_id: input.agent.id,
-        purpose: input.purpose ?? 'nil',
-        now: input.now,
-      });
-      assert('agent', {
-        id: input.agent.id,
-        clearance: input.agent.clearance,
-        compartments: [...input.agent.compartments],
-        registered: input.agent.registered ? 'TRUE' : 'FALSE',
-      });
-      assert('intent', {
-        request_id: input.requestId,
-        data_types: [...input.intent.dataTypes],
-        confidence: input.intent.confidence,
-        structured: input.intent.structured ? 'TRUE' : 'FALSE',
-      });
-      for (const f of input.filters) {
-        assert('intent_filter', {
-          request_id: input.requestId,
-          field: f.field,
-          operator: f.operator,
-          value: [...f.value],
-        });
-      }
-      e.focus(...FOCUS);
-      const run = e.run();
-      if (run.stopped !== 'empty') {
+    return this.routeFacts(input.requestId, requestFacts(input));
+  }
+
+  /**
+   * Engine phase 1 over explicit transient facts: `route` builds them from a RoutingInput; a
+   * handoff check adds a `data_handoff`; `nautilus rules test` passes a case's facts. Session
+   * and configuration templates are refused: they would outlive the request.
+   */
+  routeFacts(requestId: string, facts: readonly PolicyFact[]): RoutingOutcome {
+    for (const f of facts) {
+      if (RESIDENT_TEMPLATES.has(f.template)) {
         throw new NautilusError(
-          'NAU_POLICY_RUNAWAY',
-          `the policy did not settle: ${run.stopped === 'limit' ? 'the rule firing limit was reached' : 'a rule called (halt)'}`,
+          'NAU_POLICY_FACT',
+          `a request cannot assert a ${f.template} fact (session state and configuration are resident; engine phase 2 asserts session facts)`,
           500,
         );
       }
-      fired = run.fired;
-      return this.readOutcome(input.requestId, first, fired, counts);
+    }
+    const e = this.engine;
+    const first = e.nextId;
+    const counts: Record<string, number> = {};
+    try {
+      for (const f of facts) {
+        e.assertFact(f.template, f.slots);
+        counts[f.template] = (counts[f.template] ?? 0) + 1;
+      }
+      const fired = this.runToQuiescence();
+      return this.readOutcome(requestId, first, fired, counts);
     } finally {
       this.retractTransient(first);
     }
+  }
+
+  /**
+   * Engine phase 2: asserts session facts (a request's exposures, a session's purpose, or a
+   * restored session's state) and runs the modules so summaries and flags follow.
+   */
+  applySessionFacts(facts: readonly PolicyFact[]): SessionUpdate {
+    for (const f of facts) {
+      if (!SESSION_TEMPLATES.has(f.template)) {
+        throw new NautilusError(
+          'NAU_POLICY_FACT',
+          `${f.template} is not session state; session facts are ${[...SESSION_TEMPLATES].join(', ')}`,
+          500,
+        );
+      }
+    }
+    const e = this.engine;
+    const first = e.nextId;
+    for (const f of facts) e.assertFact(f.template, f.slots);
+    const fired = this.runToQuiescence();
+    const sessionFacts: Fact[] = [];
+    for (let id = first; id < e.nextId; id++) {
+      const f = e.fact(id);
+      if (f !== undefined && SESSION_TEMPLATES.has(f.template.name)) sessionFacts.push(f);
+    }
+    return { ruleTrace: fired.map((f) => `${f.module}::${f.rule}`), sessionFacts };
+  }
+
+  /** Pushes the focus order and runs until the agenda is empty (a runaway policy is an error). */
+  private runToQuiescence(): readonly Firing[] {
+    const e = this.engine;
+    e.focus(...this.focusOrder);
+    const run = e.run();
+    if (run.stopped !== 'empty') {
+      throw new NautilusError(
+        'NAU_POLICY_RUNAWAY',
+        `the policy did not settle: ${run.stopped === 'limit' ? 'the rule firing limit was reached' : 'a rule called (halt)'}`,
+        500,
+      );
+    }
+    return run.fired;
   }
 
   private readOutcome(
@@ -281,4 +337,51 @@ export class PolicyEngine {
       if (f !== undefined && !RESIDENT_TEMPLATES.has(f.template.name)) e.retract(f);
     }
   }
+}
+
+/** The transient facts of a request (the `request`, `agent`, `intent` and `intent_filter`
+ *  templates of docs/fact-model.md). */
+export function requestFacts(input: RoutingInput): PolicyFact[] {
+  const facts: PolicyFact[] = [
+    {
+      template: 'request',
+      slots: {
+        request_id: input.requestId,
+        session_id: input.sessionId ?? '',
+        agent_id: input.agent.id,
+        purpose: input.purpose ?? 'nil',
+        now: input.now,
+      },
+    },
+    {
+      template: 'agent',
+      slots: {
+        id: input.agent.id,
+        clearance: input.agent.clearance,
+        compartments: [...input.agent.compartments],
+        registered: input.agent.registered ? 'TRUE' : 'FALSE',
+      },
+    },
+    {
+      template: 'intent',
+      slots: {
+        request_id: input.requestId,
+        data_types: [...input.intent.dataTypes],
+        confidence: input.intent.confidence,
+        structured: input.intent.structured ? 'TRUE' : 'FALSE',
+      },
+    },
+  ];
+  for (const f of input.filters) {
+    facts.push({
+      template: 'intent_filter',
+      slots: {
+        request_id: input.requestId,
+        field: f.field,
+        operator: f.operator,
+        value: [...f.value],
+      },
+    });
+  }
+  return facts;
 }

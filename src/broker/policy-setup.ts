@@ -56,6 +56,8 @@ export function loadPolicy(config: LoadedConfig, clock: () => Date): LoadedPolic
       piiSourceLimit: config.rules.policy.pii_source_limit,
       purposeTtlSeconds: config.rules.policy.purpose_ttl_seconds,
     },
+    // User rule directories may add modules; the compiled order merges them in.
+    { focusOrder: compiled.focusOrder },
   );
   return { engine, compiled, policy, levels, rank: rankFromLevels(levels) };
 }

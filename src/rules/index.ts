@@ -1,4 +1,27 @@
 // Public API of the Fathom YAML rules front-end (see docs/rules.md).
+
+export {
+  atomKey,
+  type CaseFact,
+  readFact,
+  readFacts,
+  readSlots,
+  readSlotValue,
+  type TemplateIndex,
+  templateIndex,
+} from './case-facts.ts';
+export {
+  type CaseExpectation,
+  type CasesContext,
+  type CasesFile,
+  CONFIG_TEMPLATES,
+  type DenialExpectation,
+  EVERY_SOURCE,
+  type PolicyCase,
+  parseCases,
+  readCasesFile,
+  type ScopeExpectation,
+} from './cases.ts';
 export { type CheckResult, checkRuleDirs, checkRules } from './check.ts';
 export { type CompiledRuleInfo, type CompiledRules, compileRules } from './compile.ts';
 export { DECISION_TEMPLATE } from './compile-then.ts';
