@@ -1,6 +1,6 @@
 // The Broker: one call that plans, routes, enforces, fetches, attests and audits
-// (DESIGN.md, "Request pipeline"). Session tracking (steps 3, 6-9) arrives with the sessions
-// layer; until then a request carrying a session_id is refused with NAU_SESSIONS_UNAVAILABLE.
+// (DESIGN.md, "Request pipeline"). A request carrying a session_id runs under its session's
+// lock, is judged against everything the session has seen, and adds its exposures to it.
 import { randomUUID } from 'node:crypto';
 import { dirname } from 'node:path';
 import { createAdapter } from '../adapters/index.ts';
@@ -14,13 +14,35 @@ import {
   loadConfig,
 } from '../config/index.ts';
 import { NautilusError } from '../errors.ts';
+import { type OpenSession, SessionManager } from '../session/manager.ts';
+import { type Exposure, requestOps } from '../session/ops.ts';
+import {
+  createSessionStore,
+  type SessionStore,
+  withMemoryFallback,
+} from '../session/store/index.ts';
+import {
+  type ExposureEntry,
+  type ExposureFlag,
+  type ExposureSummary,
+  exposureEntries,
+  exposureFlags,
+  exposureSummary,
+} from './exposure-summary.ts';
 import { fetchAll, type SourceData } from './fetch.ts';
 import { type Intent, IntentAnalyzer, type StructuredQuery } from './intent/index.ts';
 import type { RoutingOutcome, SourceVerdict } from './policy-engine.ts';
 import { type LoadedPolicy, loadPolicy } from './policy-setup.ts';
 import { AgentRegistry, type ResolvedAgent, SourceRegistry } from './registry/index.ts';
-import { checkAgentId, checkContext, type RequestContext } from './request-input.ts';
+import {
+  callerRequestId,
+  checkAgentId,
+  checkContext,
+  checkSessionId,
+  type RequestContext,
+} from './request-input.ts';
 import { planScope } from './scope-plan.ts';
+import { PolicySessionEngine } from './session-engine.ts';
 import { sourceSpec } from './source-specs.ts';
 
 export interface BrokerOptions {
@@ -55,7 +77,8 @@ export interface BrokerResponse {
   readonly sources_failed: ReadonlyArray<{ source_id: string; error_class: string }>;
   readonly scope_restrictions: Readonly<Record<string, readonly ScopeConstraint[]>>;
   readonly routing_trace: readonly string[];
-  readonly exposure_summary: null;
+  /** The session's cumulative exposure after this request (null without a session). */
+  readonly exposure_summary: ExposureSummary | null;
   readonly attestation_token: string | null;
   readonly duration_ms: number;
 }
@@ -67,21 +90,58 @@ interface Timings {
   attest: number;
 }
 
+/** Everything a broker is built from (see `fromConfig`). */
+interface BrokerParts {
+  readonly config: LoadedConfig;
+  readonly policy: LoadedPolicy;
+  readonly sources: SourceRegistry;
+  readonly agents: AgentRegistry;
+  readonly analyzer: IntentAnalyzer;
+  readonly adapters: ReadonlyMap<string, Adapter>;
+  readonly attestor: Attestor | null;
+  readonly audit: AuditLog;
+  readonly sessions: SessionManager;
+  readonly sessionEngine: PolicySessionEngine;
+  readonly clock: () => Date;
+  readonly warn: (message: string) => void;
+}
+
 export class Broker {
   private closed = false;
+  readonly config: LoadedConfig;
+  private readonly policy: LoadedPolicy;
+  private readonly sources: SourceRegistry;
+  private readonly agents: AgentRegistry;
+  private readonly analyzer: IntentAnalyzer;
+  private readonly adapters: ReadonlyMap<string, Adapter>;
+  private readonly attestor: Attestor | null;
+  private readonly audit: AuditLog;
+  private readonly sessions: SessionManager;
+  private readonly sessionEngine: PolicySessionEngine;
+  private readonly clock: () => Date;
+  private readonly warn: (message: string) => void;
+  private readonly expiryTimer: NodeJS.Timeout;
 
-  private constructor(
-    readonly config: LoadedConfig,
-    private readonly policy: LoadedPolicy,
-    private readonly sources: SourceRegistry,
-    private readonly agents: AgentRegistry,
-    private readonly analyzer: IntentAnalyzer,
-    private readonly adapters: ReadonlyMap<string, Adapter>,
-    private readonly attestor: Attestor | null,
-    private readonly audit: AuditLog,
-    private readonly clock: () => Date,
-    private readonly warn: (message: string) => void,
-  ) {}
+  private constructor(p: BrokerParts) {
+    this.config = p.config;
+    this.policy = p.policy;
+    this.sources = p.sources;
+    this.agents = p.agents;
+    this.analyzer = p.analyzer;
+    this.adapters = p.adapters;
+    this.attestor = p.attestor;
+    this.audit = p.audit;
+    this.sessions = p.sessions;
+    this.sessionEngine = p.sessionEngine;
+    this.clock = p.clock;
+    this.warn = p.warn;
+    // Idle sessions end after their TTL even when nobody asks for them again.
+    const every = Math.min(60_000, Math.max(1000, (p.config.session_store.ttl_seconds * 1000) / 4));
+    this.expiryTimer = setInterval(() => {
+      this.sessions.expireIdle().catch((x: unknown) => this.warn(`session expiry: ${describe(x)}`));
+    }, every);
+    this.expiryTimer.unref();
+  }
 
   /** Loads `nautilus.yaml`, builds the policy, opens the audit log and the attestation key. */
   static async fromConfig(path: string, options: BrokerOptions = {}): Promise<Broker> {
@@ -119,7 +179,27 @@ export class Broker {
       now: clock,
       warn,
     });
-    return new Broker(
+    const sessionEngine = new PolicySessionEngine(policy.policy);
+    const sessions = new SessionManager({
+      store: openStore(config, warn),
+      engine: sessionEngine,
+      ttlSeconds: config.session_store.ttl_seconds,
+      mode: config.persistence.mode,
+      clock,
+      warn,
+      onClosed: async (sessionId, reason, facts) => {
+        await audit.append({
+          kind: 'session_closed',
+          ts: clock().toISOString(),
+          session_id: sessionId,
+          reason,
+          summary: { ...exposureSummary(facts) },
+        });
+      },
+    });
+    // Step 0: every open session is back in working memory before the broker answers.
+    await sessions.start();
+    return new Broker({
       config,
       policy,
       sources,
@@ -128,9 +208,36 @@ export class Broker {
       adapters,
       attestor,
       audit,
+      sessions,
+      sessionEngine,
       clock,
       warn,
-    );
+    });
+  }
+
+  /** A session's state: status, timestamps, every exposure with its request, flags, summary. */
+  async session(sessionId: string): Promise<SessionView> {
+    const info = await this.sessions.info(checkSessionId(sessionId));
+    if (info === null) {
+      throw new NautilusError('NAU_SESSION_UNKNOWN', `there is no session ${sessionId}`, 404, {
+        session_id: sessionId,
+      });
+    }
+    return {
+      session_id: info.sessionId,
+      status: info.status,
+      created_at: info.createdAt,
+      updated_at: info.updatedAt,
+      closed_at: info.closedAt,
+      exposures: exposureEntries(info.facts),
+      flags: exposureFlags(info.facts),
+      summary: exposureSummary(info.facts),
+    };
+  }
+
+  /** Ends a session: its final summary goes to the audit log, its facts leave working memory. */
+  async closeSession(sessionId: string): Promise<void> {
+    await this.sessions.close(checkSessionId(sessionId));
   }
 
   /** A natural-language request: analysed, routed, fetched, attested, audited. */
@@ -163,6 +270,10 @@ export class Broker {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.expiryTimer);
+    await this.sessions
+      .shutdown()
+      .catch((x: unknown) => this.warn(`closing sessions: ${describe(x)}`));
     await Promise.allSettled([...this.adapters.values()].map((a) => a.close()));
     await this.audit.close();
   }
@@ -174,22 +285,15 @@ export class Broker {
   ): Promise<BrokerResponse> {
     const started = performance.now();
     const t: Timings = { analysis: 0, engine: 0, fetch: 0, attest: 0 };
-    const requestId =
-      typeof contextIn?.request_id === 'string' ? contextIn.request_id : randomUUID();
+    const requestId = callerRequestId(contextIn) ?? randomUUID();
     let agentId = typeof agentIdIn === 'string' ? agentIdIn.slice(0, 128) : '';
     let intent: Intent | null = null;
+    let sessionId: string | null = null;
     try {
       if (this.closed) throw new NautilusError('NAU_BROKER_CLOSED', 'the broker is closed', 503);
       agentId = checkAgentId(agentIdIn);
       const ctx = checkContext(contextIn);
-      if (ctx.session_id !== undefined) {
-        throw new NautilusError(
-          'NAU_SESSIONS_UNAVAILABLE',
-          'session tracking is not available in this version: send the request without session_id',
-          501,
-          { field: 'context.session_id' },
-        );
-      }
+      sessionId = ctx.session_id ?? null;
       const agent = this.agents.resolve(
         agentId,
         {
@@ -199,14 +303,58 @@ export class Broker {
         },
         this.policy.rank,
       );
-      let mark = performance.now();
+      const mark = performance.now();
       intent = analyse(agent, ctx);
       t.analysis = performance.now() - mark;
 
-      mark = performance.now();
+      const analysed = intent;
+      if (sessionId === null) {
+        return await this.routeAndFetch(requestId, agent, analysed, null, t, started);
+      }
+      return await this.sessions.withSession(sessionId, (s) =>
+        this.routeAndFetch(requestId, agent, analysed, s, t, started),
+      );
+    } catch (x) {
+      const err =
+        x instanceof NautilusError
+          ? x
+          : new NautilusError('NAU_INTERNAL', 'internal error while handling the request', 500, {
+              cause: x,
+            });
+      await this.appendAudit(
+        this.auditEvent(
+          requestId,
+          agentId,
+          sessionId,
+          intent,
+          null,
+          [],
+          [],
+          [],
+          'error',
+          t,
+          started,
+          err.code,
+        ),
+      );
+      throw err;
+    }
+  }
+
+  /** Steps 4-10 (the session's lock, when there is one, is held by the caller). */
+  private async routeAndFetch(
+    requestId: string,
+    agent: ResolvedAgent,
+    intent: Intent,
+    session: OpenSession | null,
+    t: Timings,
+    started: number,
+  ): Promise<BrokerResponse> {
+    {
+      const mark = performance.now();
       const routing = this.policy.policy.route({
         requestId,
-        sessionId: null,
+        sessionId: session?.id ?? null,
         agent: {
           id: agent.id,
           clearance: agent.clearance,
@@ -227,31 +375,9 @@ export class Broker {
         })),
       });
       t.engine = performance.now() - mark;
-
-      return await this.fetchAndFinish(requestId, agent, intent, routing, t, started);
-    } catch (x) {
-      const err =
-        x instanceof NautilusError
-          ? x
-          : new NautilusError('NAU_INTERNAL', 'internal error while handling the request', 500, {
-              cause: x,
-            });
-      await this.appendAudit(
-        this.auditEvent(
-          requestId,
-          agentId,
-          intent,
-          null,
-          [],
-          [],
-          [],
-          'error',
-          t,
-          started,
-          err.code,
-        ),
-      );
-      throw err;
+      // Flags the policy raised while routing are session state from now on.
+      this.sessionEngine.note(routing.sessionFacts);
+      return await this.fetchAndFinish(requestId, agent, intent, routing, session, t, started);
     }
   }
 
@@ -260,10 +386,12 @@ export class Broker {
     agent: ResolvedAgent,
     intent: Intent,
     routing: RoutingOutcome,
+    session: OpenSession | null,
     t: Timings,
     started: number,
   ): Promise<BrokerResponse> {
     const now = this.clock();
+    const sessionId = session?.id ?? null;
     const denied: SourceVerdict[] = [...routing.denied];
     const jobs = [];
     const scopeBySource: Record<string, readonly ScopeConstraint[]> = {};
@@ -285,6 +413,7 @@ export class Broker {
         adapter: this.adapters.get(r.sourceId) as Adapter,
         scope: planned.plan.scope,
         timeoutMs: source.timeout_ms,
+        maxRows: source.max_rows,
       });
     }
     let mark = performance.now();
@@ -296,7 +425,7 @@ export class Broker {
         purpose: intent.purpose,
         ...(intent.raw === '' ? {} : { raw: intent.raw }),
       },
-      { agentId: agent.id, sessionId: null, now: this.clock },
+      { agentId: agent.id, sessionId, now: this.clock },
       (sourceId, error) =>
         this.warn(`source ${sourceId} failed for request ${requestId}: ${describe(error)}`),
     );
@@ -317,6 +446,23 @@ export class Broker {
     }));
     const skipped = routing.skipped.map((s) => ({ source_id: s.sourceId, reason: s.reason }));
 
+    // Steps 6-9: the session's exposures (engine phase 2), persisted before anything is signed.
+    let exposure: ExposureSummary | null = null;
+    if (session !== null) {
+      mark = performance.now();
+      const ops = requestOps({
+        sessionId: session.id,
+        requestId,
+        agentId: agent.id,
+        timestamp: now.getTime() / 1000,
+        exposures: queried.map((id) => this.exposureOf(id, data[id] as SourceData, scopeBySource)),
+        ...(session.isNew ? { openPurpose: intent.purpose } : {}),
+      });
+      await session.commit(ops);
+      exposure = exposureSummary(this.sessionEngine.facts(session.id));
+      t.engine += performance.now() - mark;
+    }
+
     mark = performance.now();
     let token: string | null = null;
     let jti: string | undefined;
@@ -324,12 +470,13 @@ export class Broker {
       const signed = await this.attestor.sign({
         request_id: requestId,
         agent_id: agent.id,
-        session_id: null,
+        session_id: sessionId,
         sources_queried: queried,
         sources_denied: [...new Set(deniedOut.map((d) => d.source_id))],
         scope_hash: canonicalHash(scopeBySource),
         rule_trace_hash: canonicalHash(routing.ruleTrace),
         response_hash: canonicalHash(data),
+        ...(exposure === null ? {} : { exposure_hash: canonicalHash(exposure) }),
       });
       token = signed.token;
       jti = signed.jti;
@@ -347,6 +494,7 @@ export class Broker {
     const event = this.auditEvent(
       requestId,
       agent.id,
+      sessionId,
       intent,
       routing,
       queried,
@@ -363,7 +511,7 @@ export class Broker {
     return {
       request_id: requestId,
       agent_id: agent.id,
-      session_id: null,
+      session_id: sessionId,
       intent: {
         data_types: intent.dataTypes,
         purpose: intent.purpose,
@@ -378,9 +526,28 @@ export class Broker {
       sources_failed: fetched.failed,
       scope_restrictions: scopeBySource,
       routing_trace: routing.ruleTrace,
-      exposure_summary: null,
+      exposure_summary: exposure,
       attestation_token: token,
       duration_ms: round(performance.now() - started),
+    };
+  }
+
+  /** What reading one source exposed: its data types and level, the fields and rows returned. */
+  private exposureOf(
+    sourceId: string,
+    d: SourceData,
+    scope: Record<string, readonly ScopeConstraint[]>,
+  ): Exposure {
+    const source = this.sources.require(sourceId);
+    const fields = new Set<string>();
+    for (const r of d.records) for (const k of Object.keys(r)) fields.add(k);
+    return {
+      sourceId,
+      dataTypes: source.data_types,
+      classification: source.classification,
+      fieldsReturned: [...fields],
+      recordCount: d.record_count,
+      queryHash: canonicalHash({ source: sourceId, scope: scope[sourceId] ?? [] }),
     };
   }
 
@@ -393,6 +560,7 @@ export class Broker {
   private auditEvent(
     requestId: string,
     agentId: string,
+    sessionId: string | null,
     intent: Intent | null,
     routing: RoutingOutcome | null,
     queried: readonly string[],
@@ -411,7 +579,7 @@ export class Broker {
       ts: this.clock().toISOString(),
       request_id: requestId,
       agent_id: agentId,
-      session_id: null,
+      session_id: sessionId,
       intent:
         intent === null
           ? null
@@ -445,6 +613,27 @@ export class Broker {
       },
     };
   }
+}
+
+/** The configured store; with `on_failure: fallback_memory` a store that cannot even be built
+ *  (e.g. an unusable path) is replaced by the non-durable memory store, loudly. */
+function openStore(config: LoadedConfig, warn: (m: string) => void): SessionStore {
+  const store = createSessionStore(config.session_store, { dataDir: config.data_dir });
+  if (config.session_store.on_failure !== 'fallback_memory') return store;
+  return withMemoryFallback(store, (why) =>
+    warn(`session store unavailable (${why}); FALLING BACK TO MEMORY: sessions are not durable`),
+  );
+}
+
+export interface SessionView {
+  readonly session_id: string;
+  readonly status: 'open' | 'closed';
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly closed_at: string | null;
+  readonly exposures: readonly ExposureEntry[];
+  readonly flags: readonly ExposureFlag[];
+  readonly summary: ExposureSummary;
 }
 
 function round(ms: number): number {

@@ -1,13 +1,19 @@
 // Pipeline step 5: the scoped queries to the routed sources, concurrently, each with its own
 // deadline. A failing source is reported by its error class and never fails the request.
+// Adapters are called through runWithTimeout (docs/adapters.md), so a custom adapter's result is
+// shape-checked and capped at max_rows like a built-in one's, and records leave as plain JSON.
 import { isAdapterFailure } from '../adapters/failure.ts';
+import { runWithTimeout } from '../adapters/run.ts';
 import type { Adapter, AdapterContext, AdapterIntent, ScopeConstraint } from '../adapters/types.ts';
+import { toJsonRecords } from './json-records.ts';
 
 export interface FetchJob {
   readonly sourceId: string;
   readonly adapter: Adapter;
   readonly scope: readonly ScopeConstraint[];
   readonly timeoutMs: number;
+  /** The source's row cap, enforced here too (a custom adapter may ignore it). */
+  readonly maxRows: number;
 }
 
 export interface SourceData {
@@ -55,24 +61,21 @@ async function runOne(
   base: Omit<AdapterContext, 'signal'>,
   onError: (sourceId: string, error: unknown) => void,
 ): Promise<SourceData | SourceFailure> {
-  const controller = new AbortController();
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      resolve('timeout');
-    }, job.timeoutMs + GRACE_MS);
-  });
   try {
-    const result = await Promise.race([
-      job.adapter.execute(intent, job.scope, { ...base, signal: controller.signal }),
-      deadline,
-    ]);
-    if (result === 'timeout') return { source_id: job.sourceId, error_class: 'timeout' };
+    // The adapter enforces timeout_ms itself (and says why it gave up); the hard deadline
+    // here, a little later, covers an adapter that does not.
+    const result = await runWithTimeout(
+      job.adapter,
+      intent,
+      job.scope,
+      { ...base, signal: new AbortController().signal },
+      { timeoutMs: job.timeoutMs + GRACE_MS, maxRows: job.maxRows },
+    );
+    const records = toJsonRecords(result.records);
     return {
-      records: result.records,
-      record_count: result.records.length,
+      records,
+      record_count: records.length,
       truncated: result.truncated,
       duration_ms: Math.round((performance.now() - started) * 1000) / 1000,
       scope_applied: result.scopeApplied,
@@ -83,7 +86,5 @@ async function runOne(
       source_id: job.sourceId,
       error_class: isAdapterFailure(x) ? x.failureClass : 'internal',
     };
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -18,6 +18,14 @@ export type RequestContext = z.infer<typeof contextSchema>;
 
 const CONTEXT_KEYS = Object.keys(contextSchema.shape);
 
+/** The caller's request id when it is well-formed, read before the context is validated: the
+ *  audit line of a refused request carries it, but never an unchecked (e.g. megabyte) string. */
+export function callerRequestId(context: unknown): string | undefined {
+  if (typeof context !== 'object' || context === null) return undefined;
+  const id: unknown = (context as { request_id?: unknown }).request_id;
+  return typeof id === 'string' && ID.test(id) ? id : undefined;
+}
+
 export function checkAgentId(agentId: unknown): string {
   if (typeof agentId !== 'string' || !ID.test(agentId)) {
     throw new NautilusError(
@@ -28,6 +36,18 @@ export function checkAgentId(agentId: unknown): string {
     );
   }
   return agentId;
+}
+
+export function checkSessionId(sessionId: unknown): string {
+  if (typeof sessionId !== 'string' || !ID.test(sessionId)) {
+    throw new NautilusError(
+      'NAU_REQUEST_INVALID',
+      'session id must be 1-128 letters, digits or _.:@/- characters',
+      400,
+      { field: 'session_id' },
+    );
+  }
+  return sessionId;
 }
 
 export function checkContext(context: unknown): RequestContext {

@@ -62,11 +62,11 @@ function sessionStore(root: Obj, out: CrossProblem[]) {
 
 function persistence(root: Obj, out: CrossProblem[]) {
   const p = obj(root.persistence);
-  if (p.mode === 'async' && p.wal_enabled !== true)
+  if (p.mode === 'async' && p.wal_enabled !== true && p.accept_async_loss !== true)
     out.push({
       path: ['persistence', 'mode'],
       message:
-        'async persistence answers before the session store has the change; without the WAL a crash loses it: set persistence.wal_enabled: true or use mode synchronous',
+        'async persistence answers before the session store has the change; without the WAL a crash loses it: set persistence.wal_enabled: true, use mode synchronous, or accept the loss window explicitly with accept_async_loss: true',
     });
   const segment = typeof p.wal_segment_bytes === 'number' ? p.wal_segment_bytes : 64 * 1024 * 1024;
   if (typeof p.wal_max_bytes === 'number' && p.wal_max_bytes < segment)

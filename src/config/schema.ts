@@ -106,6 +106,8 @@ const sessionStoreSchema = section({
 
 const persistenceSchema = section({
   mode: z.enum(['synchronous', 'async']).default('synchronous'),
+  /** async without the WAL loses the last writes on a crash; only with this explicit opt-in. */
+  accept_async_loss: z.boolean().default(false),
   wal_enabled: z.boolean().default(false),
   wal_path: optionalPath(),
   wal_segment_bytes: z

@@ -107,8 +107,8 @@ describe('Broker on the quickstart config', () => {
       rejectsWith('NAU_INTENT_UNCLEAR'),
     );
     await assert.rejects(
-      broker.request('soc-analyst', 'cves', { session_id: 's-1' }),
-      rejectsWith('NAU_SESSIONS_UNAVAILABLE'),
+      broker.request('soc-analyst', 'cves', { session_id: 'no spaces allowed' }),
+      rejectsWith('NAU_REQUEST_INVALID'),
     );
     // SQL in a filter value is a bound parameter: it matches nothing and harms nothing.
     const r = await broker.query('soc-analyst', {

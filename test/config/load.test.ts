@@ -43,6 +43,7 @@ test('a minimal config gets every default, with paths derived from data_dir', ()
     },
     persistence: {
       mode: 'synchronous',
+      accept_async_loss: false,
       wal_enabled: false,
       wal_path: join(data, 'wal'),
       wal_segment_bytes: 64 * 1024 * 1024,

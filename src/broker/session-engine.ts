@@ -1,0 +1,66 @@
+// The SessionManager's view of the engine: applies session ops through the policy (engine
+// phase 2) and keeps track of which facts belong to which session, so persisting or dropping
+// a session costs the size of that session, not of working memory.
+import { type Fact, fromValue } from '../engine/index.ts';
+import type { SessionEngine } from '../session/manager.ts';
+import type { SessionOp, SessionScalar, SessionValue } from '../session/ops.ts';
+import { type PolicyEngine, type PolicyFact, SESSION_TEMPLATES } from './policy-engine.ts';
+
+export class PolicySessionEngine implements SessionEngine {
+  /** Facts per session; retracted ones (e.g. a summary replaced by `modify`) are pruned on read. */
+  private readonly bySession = new Map<string, Set<Fact>>();
+
+  constructor(private readonly policy: PolicyEngine) {}
+
+  apply(ops: readonly SessionOp[]): { readonly ruleTrace: readonly string[] } {
+    const update = this.policy.applySessionFacts(ops as readonly PolicyFact[]);
+    this.note(update.sessionFacts);
+    return { ruleTrace: update.ruleTrace };
+  }
+
+  /** Records session facts the policy created outside phase 2 (e.g. flags raised in phase 1). */
+  note(facts: readonly Fact[]): void {
+    for (const f of facts) {
+      if (!SESSION_TEMPLATES.has(f.template.name)) continue;
+      const id = f.get('session_id');
+      if (typeof id !== 'string' || id === '') continue;
+      let set = this.bySession.get(id);
+      if (set === undefined) {
+        set = new Set();
+        this.bySession.set(id, set);
+      }
+      set.add(f);
+    }
+  }
+
+  facts(sessionId: string): SessionOp[] {
+    return this.live(sessionId).map((f) => ({ template: f.template.name, slots: slotsOf(f) }));
+  }
+
+  drop(sessionId: string): void {
+    const live = this.live(sessionId);
+    this.bySession.delete(sessionId);
+    for (const f of live) this.policy.engine.retract(f);
+  }
+
+  /** The session's live facts in assertion order. */
+  live(sessionId: string): Fact[] {
+    const set = this.bySession.get(sessionId);
+    if (set === undefined) return [];
+    for (const f of set) if (f.retracted) set.delete(f);
+    if (set.size === 0) {
+      this.bySession.delete(sessionId);
+      return [];
+    }
+    return [...set].sort((a, b) => a.id - b.id);
+  }
+}
+
+function slotsOf(f: Fact): Record<string, SessionValue> {
+  const out: Record<string, SessionValue> = {};
+  f.template.slots.forEach((def, i) => {
+    const v = fromValue(f.slots[i] as never);
+    out[def.name] = Array.isArray(v) ? (v as SessionScalar[]) : (v as SessionScalar);
+  });
+  return out;
+}

@@ -1,0 +1,426 @@
+// Sessions: cumulative exposure kept in working memory and persisted after every request.
+// A session is created on first use of its id; requests in one session run one at a time (the
+// store's session lock: in-process FIFO, plus a PostgreSQL advisory lock across processes);
+// different sessions never wait for each other. The store row is the source of truth between
+// processes: under the lock, a row written by another process since we last saw it replaces
+// this process's copy of the session before the request runs.
+import { NautilusError } from '../errors.ts';
+import { isSessionOps, type SessionOp } from './ops.ts';
+import type { SessionRecord, SessionStore } from './store/types.ts';
+
+/** What the manager needs from the engine (implemented by the broker over its PolicyEngine). */
+export interface SessionEngine {
+  /** Engine phase 2: asserts the ops and runs the policy so summaries and flags follow. */
+  apply(ops: readonly SessionOp[]): { readonly ruleTrace: readonly string[] };
+  /** The session's facts in working memory, as ops (what is persisted). */
+  facts(sessionId: string): SessionOp[];
+  /** Retracts every fact of the session. */
+  drop(sessionId: string): void;
+}
+
+export type PersistenceMode = 'synchronous' | 'async';
+
+/** Persisted session state (the store's opaque `state`). */
+interface StoredState {
+  readonly v: 1;
+  readonly facts: SessionOp[];
+}
+
+export interface SessionManagerOptions {
+  readonly store: SessionStore;
+  readonly engine: SessionEngine;
+  readonly ttlSeconds: number;
+  readonly mode: PersistenceMode;
+  readonly clock: () => Date;
+  readonly warn: (message: string) => void;
+  /** Called (inside the session's lock) when a session ends, with its final facts. */
+  readonly onClosed: (
+    sessionId: string,
+    reason: 'closed' | 'expired',
+    facts: readonly SessionOp[],
+  ) => Promise<void>;
+  /** Async mode: how long writes may wait to be batched (default 25 ms). */
+  readonly flushDelayMs?: number;
+}
+
+interface Tracked {
+  /** Version of the row this process last wrote or read. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  /** Working memory may differ from the store (a failed write): resync before the next use. */
+  dirty: boolean;
+}
+
+/** A session a request holds the lock of. */
+export interface OpenSession {
+  readonly id: string;
+  /** True when this request is the session's first. */
+  readonly isNew: boolean;
+  /**
+   * Applies the request's ops (engine phase 2) and persists the session: awaited in
+   * synchronous mode, queued in async mode. Call at most once.
+   */
+  commit(ops: readonly SessionOp[], walLsn?: number): Promise<{ ruleTrace: readonly string[] }>;
+}
+
+export interface SessionInfo {
+  readonly sessionId: string;
+  readonly status: 'open' | 'closed';
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly closedAt: string | null;
+  readonly facts: readonly SessionOp[];
+}
+
+export class SessionManager {
+  private readonly tracked = new Map<string, Tracked>();
+  /** Sessions whose stored state could not be read: refused until an operator repairs them. */
+  private readonly quarantined = new Map<string, string>();
+  /** Async mode: sessions with a write queued. */
+  private readonly pending = new Set<string>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private unavailable: NautilusError | null = null;
+  private closed = false;
+
+  constructor(private readonly o: SessionManagerOptions) {}
+
+  /** Opens the store and loads every open session into working memory. */
+  async start(): Promise<{ sessions: number; ms: number }> {
+    const started = performance.now();
+    try {
+      await this.o.store.open();
+      const rows = await this.o.store.loadAllOpen();
+      for (const row of rows) this.restore(row);
+    } catch (x) {
+      this.unavailable = storeUnavailable(x);
+      this.o.warn(`session store unavailable, session requests are refused: ${describe(x)}`);
+    }
+    return { sessions: this.tracked.size, ms: performance.now() - started };
+  }
+
+  /** Whether session requests can be served (false after a store failure at startup). */
+  get available(): boolean {
+    return this.unavailable === null;
+  }
+
+  /**
+   * Runs `fn` holding the session's lock. The session is brought up to date with the store
+   * first; a closed or expired session is refused with NAU_SESSION_CLOSED.
+   */
+  async withSession<T>(sessionId: string, fn: (s: OpenSession) => Promise<T>): Promise<T> {
+    this.checkUsable();
+    let release: () => Promise<void>;
+    try {
+      release = await this.o.store.lockSession(sessionId);
+    } catch (x) {
+      throw storeUnavailable(x);
+    }
+    try {
+      const row = await this.syncFromStore(sessionId);
+      if (row?.status === 'closed') throw sessionClosed(sessionId, row.closedAt);
+      const t = this.tracked.get(sessionId);
+      if (t !== undefined && this.isExpired(t)) {
+        await this.end(sessionId, 'expired');
+        throw sessionClosed(sessionId, this.o.clock().toISOString());
+      }
+      let committed = false;
+      const session: OpenSession = {
+        id: sessionId,
+        isNew: t === undefined,
+        commit: async (ops, walLsn = 0) => {
+          if (committed) throw new Error(`session ${sessionId} committed twice`);
+          committed = true;
+          return this.commit(sessionId, ops, walLsn);
+        },
+      };
+      return await fn(session);
+    } finally {
+      await release();
+    }
+  }
+
+  /** The session's state in working memory, or null when this process does not know it. */
+  async info(sessionId: string): Promise<SessionInfo | null> {
+    this.checkUsable();
+    const release = await this.lock(sessionId);
+    try {
+      const row = await this.syncFromStore(sessionId);
+      const t = this.tracked.get(sessionId);
+      if (t === undefined) {
+        if (row === null) return null;
+        return {
+          sessionId,
+          status: row.status,
+          createdAt: row.createdAt,
+          updatedAt: row.updatedAt,
+          closedAt: row.closedAt,
+          facts: stateOf(row)?.facts ?? [],
+        };
+      }
+      return {
+        sessionId,
+        status: 'open',
+        createdAt: t.createdAt,
+        updatedAt: t.updatedAt,
+        closedAt: null,
+        facts: this.o.engine.facts(sessionId),
+      };
+    } finally {
+      await release();
+    }
+  }
+
+  /** Ends a session at the caller's request. Unknown: NAU_SESSION_UNKNOWN; closed: no-op. */
+  async close(sessionId: string): Promise<void> {
+    this.checkUsable();
+    const release = await this.lock(sessionId);
+    try {
+      const row = await this.syncFromStore(sessionId);
+      if (row?.status === 'closed') return;
+      if (!this.tracked.has(sessionId)) {
+        throw new NautilusError('NAU_SESSION_UNKNOWN', `there is no session ${sessionId}`, 404, {
+          session_id: sessionId,
+        });
+      }
+      await this.end(sessionId, 'closed');
+    } finally {
+      await release();
+    }
+  }
+
+  /** Ends every session idle for longer than the TTL; returns how many ended. */
+  async expireIdle(): Promise<number> {
+    if (this.unavailable !== null) return 0;
+    let ended = 0;
+    for (const [id, t] of [...this.tracked]) {
+      if (!this.isExpired(t)) continue;
+      const release = await this.lock(id);
+      try {
+        const now = this.tracked.get(id);
+        if (now !== undefined && this.isExpired(now)) {
+          await this.end(id, 'expired');
+          ended++;
+        }
+      } catch (x) {
+        this.o.warn(`could not expire session ${id}: ${describe(x)}`);
+      } finally {
+        await release();
+      }
+    }
+    return ended;
+  }
+
+  /** Async mode: writes everything queued now (also used at shutdown). */
+  async flush(): Promise<void> {
+    if (this.flushTimer !== null) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    this.flushing = this.flushing.then(() => this.writePending());
+    await this.flushing;
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.flush();
+    await this.o.store.close();
+  }
+
+  /** Open sessions this process holds in working memory. */
+  get size(): number {
+    return this.tracked.size;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private checkUsable(): void {
+    if (this.unavailable !== null) throw this.unavailable;
+    if (this.closed) throw new NautilusError('NAU_BROKER_CLOSED', 'the broker is closed', 503);
+  }
+
+  private async lock(sessionId: string): Promise<() => Promise<void>> {
+    try {
+      return await this.o.store.lockSession(sessionId);
+    } catch (x) {
+      throw storeUnavailable(x);
+    }
+  }
+
+  private isExpired(t: Tracked): boolean {
+    const idle = this.o.clock().getTime() - Date.parse(t.updatedAt);
+    return idle >= this.o.ttlSeconds * 1000;
+  }
+
+  /** Loads the session's row and, when another process (or a failed write) made this process's
+   *  copy stale, replaces the working-memory facts with the stored ones. */
+  private async syncFromStore(sessionId: string): Promise<SessionRecord | null> {
+    const bad = this.quarantined.get(sessionId);
+    if (bad !== undefined) {
+      throw new NautilusError('NAU_STORE_CORRUPT', bad, 500, { session_id: sessionId });
+    }
+    let row: SessionRecord | null;
+    try {
+      // With writes still queued (async mode) this process is ahead of the store.
+      if (this.pending.has(sessionId)) return null;
+      row = await this.o.store.load(sessionId);
+    } catch (x) {
+      throw storeUnavailable(x);
+    }
+    const t = this.tracked.get(sessionId);
+    if (row === null) {
+      if (t !== undefined && !t.dirty) return null;
+      if (t !== undefined) {
+        // Our only write failed: forget what the store never got.
+        this.o.engine.drop(sessionId);
+        this.tracked.delete(sessionId);
+      }
+      return null;
+    }
+    if (t !== undefined && !t.dirty && t.version === row.version) return row;
+    if (t !== undefined) {
+      this.o.engine.drop(sessionId);
+      this.tracked.delete(sessionId);
+    }
+    if (row.status === 'open') this.restore(row);
+    return row;
+  }
+
+  private restore(row: SessionRecord): void {
+    const state = stateOf(row);
+    if (state === null) {
+      const why = `session ${row.sessionId}: the stored state is not a Nautilus session state (version ${row.version})`;
+      this.quarantined.set(row.sessionId, why);
+      this.o.warn(why);
+      return;
+    }
+    this.o.engine.apply(state.facts);
+    this.tracked.set(row.sessionId, {
+      version: row.version,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+      dirty: false,
+    });
+  }
+
+  private async commit(
+    sessionId: string,
+    ops: readonly SessionOp[],
+    walLsn: number,
+  ): Promise<{ ruleTrace: readonly string[] }> {
+    const now = this.o.clock().toISOString();
+    let t = this.tracked.get(sessionId);
+    if (t === undefined) {
+      t = { version: 0, createdAt: now, updatedAt: now, dirty: false };
+      this.tracked.set(sessionId, t);
+    }
+    const applied = this.o.engine.apply(ops);
+    t.updatedAt = now;
+    if (this.o.mode === 'async') {
+      this.pending.add(sessionId);
+      this.scheduleFlush();
+      return applied;
+    }
+    await this.save(sessionId, t, walLsn);
+    return applied;
+  }
+
+  private async save(sessionId: string, t: Tracked, walLsn: number): Promise<void> {
+    try {
+      const saved = await this.o.store.save({
+        sessionId,
+        status: 'open',
+        state: { v: 1, facts: this.o.engine.facts(sessionId) } satisfies StoredState,
+        walLsn,
+        expectedVersion: t.version,
+        now: this.o.clock(),
+      });
+      t.version = saved.version;
+      t.createdAt = saved.createdAt;
+      t.updatedAt = saved.updatedAt;
+    } catch (x) {
+      // Working memory now holds what the store does not: resync before the next use.
+      t.dirty = true;
+      throw x instanceof NautilusError && x.code === 'NAU_STORE_CONFLICT' ? x : storeUnavailable(x);
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== null) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      this.flushing = this.flushing.then(() => this.writePending());
+    }, this.o.flushDelayMs ?? 25);
+    this.flushTimer.unref();
+  }
+
+  private async writePending(): Promise<void> {
+    const ids = [...this.pending];
+    for (const id of ids) {
+      let release: (() => Promise<void>) | undefined;
+      try {
+        // Under the session's lock, so a write never races a request or a close.
+        release = await this.lock(id);
+        if (!this.pending.delete(id)) continue;
+        const t = this.tracked.get(id);
+        if (t !== undefined) await this.save(id, t, 0);
+      } catch (x) {
+        this.o.warn(`async write of session ${id} failed; it will be resynced: ${describe(x)}`);
+      } finally {
+        await release?.();
+      }
+    }
+  }
+
+  private async end(sessionId: string, reason: 'closed' | 'expired'): Promise<void> {
+    const t = this.tracked.get(sessionId);
+    const facts = this.o.engine.facts(sessionId);
+    this.pending.delete(sessionId);
+    try {
+      await this.o.store.save({
+        sessionId,
+        status: 'closed',
+        state: { v: 1, facts } satisfies StoredState,
+        walLsn: 0,
+        expectedVersion: t?.version ?? 0,
+        now: this.o.clock(),
+      });
+    } catch (x) {
+      throw x instanceof NautilusError && x.code === 'NAU_STORE_CONFLICT' ? x : storeUnavailable(x);
+    }
+    await this.o.onClosed(sessionId, reason, facts);
+    this.o.engine.drop(sessionId);
+    this.tracked.delete(sessionId);
+  }
+}
+
+function stateOf(row: SessionRecord): StoredState | null {
+  const s = row.state as Partial<StoredState> | null;
+  if (s === null || typeof s !== 'object' || s.v !== 1 || !isSessionOps(s.facts)) return null;
+  return s as StoredState;
+}
+
+function sessionClosed(sessionId: string, at: string | null): NautilusError {
+  return new NautilusError(
+    'NAU_SESSION_CLOSED',
+    `session ${sessionId} is closed${at === null ? '' : ` (since ${at})`}; start a new session`,
+    409,
+    { session_id: sessionId },
+  );
+}
+
+function storeUnavailable(x: unknown): NautilusError {
+  if (x instanceof NautilusError && x.code === 'NAU_STORE_UNAVAILABLE') return x;
+  return new NautilusError(
+    'NAU_STORE_UNAVAILABLE',
+    'the session store is unavailable; session requests are refused until it recovers',
+    503,
+    { cause: describe(x) },
+  );
+}
+
+function describe(x: unknown): string {
+  return x instanceof Error ? x.message : String(x);
+}
