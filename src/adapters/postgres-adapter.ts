@@ -23,6 +23,9 @@ import type {
 /** Extra time the client waits past statement_timeout for the server's own cancellation. */
 export const CLIENT_GRACE_MS = 1000;
 
+/** pg_type oid of DATE. */
+const DATE_OID = 1082;
+
 export interface PostgresAdapterOptions {
   /** Connections per source (default 4). */
   readonly poolSize?: number;
@@ -116,6 +119,14 @@ export class PostgresAdapter implements Adapter {
         idleTimeoutMillis: 30_000,
         application_name: 'nautilus',
         allowExitOnIdle: true,
+        // A DATE is a calendar day: keep it as the text PostgreSQL sends ('2026-11-20'). The
+        // default parser makes a Date at local midnight, which shifts the day outside UTC.
+        types: {
+          getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+            oid === DATE_OID
+              ? (v: string) => v
+              : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+        },
       });
       // An idle client losing its server emits here; unhandled, it would crash the process.
       pool.on('error', () => {});
