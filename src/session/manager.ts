@@ -41,6 +41,8 @@ export interface SessionManagerOptions {
   ) => Promise<void>;
   /** Async mode: how long writes may wait to be batched (default 25 ms). */
   readonly flushDelayMs?: number;
+  /** Async mode: how long to wait before retrying writes the store refused (default 1000 ms). */
+  readonly retryDelayMs?: number;
 }
 
 interface Tracked {
@@ -190,14 +192,20 @@ export class SessionManager {
     }
   }
 
-  /** Ends every session idle for longer than the TTL; returns how many ended. */
+  /**
+   * Ends every session idle for longer than the TTL; returns how many ended. Each candidate is
+   * brought up to date with the store first: another process may have used it since (then it is
+   * not idle) or closed it (then it is only forgotten here).
+   */
   async expireIdle(): Promise<number> {
-    if (this.unavailable !== null) return 0;
+    if (this.unavailable !== null || this.closed) return 0;
     let ended = 0;
     for (const [id, t] of [...this.tracked]) {
       if (!this.isExpired(t)) continue;
-      const release = await this.lock(id);
+      let release: (() => Promise<void>) | undefined;
       try {
+        release = await this.lock(id);
+        await this.syncFromStore(id);
         const now = this.tracked.get(id);
         if (now !== undefined && this.isExpired(now)) {
           await this.end(id, 'expired');
@@ -205,8 +213,10 @@ export class SessionManager {
         }
       } catch (x) {
         this.o.warn(`could not expire session ${id}: ${describe(x)}`);
+        // The store is down: every other session would fail the same way; retry next round.
+        if (x instanceof NautilusError && x.code === 'NAU_STORE_UNAVAILABLE') break;
       } finally {
-        await release();
+        await release?.();
       }
     }
     return ended;
@@ -340,6 +350,7 @@ export class SessionManager {
       t.version = saved.version;
       t.createdAt = saved.createdAt;
       t.updatedAt = saved.updatedAt;
+      t.dirty = false;
     } catch (x) {
       // Working memory now holds what the store does not: resync before the next use.
       t.dirty = true;
@@ -347,17 +358,18 @@ export class SessionManager {
     }
   }
 
-  private scheduleFlush(): void {
+  private scheduleFlush(delayMs = this.o.flushDelayMs ?? 25): void {
     if (this.flushTimer !== null) return;
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null;
       this.flushing = this.flushing.then(() => this.writePending());
-    }, this.o.flushDelayMs ?? 25);
+    }, delayMs);
     this.flushTimer.unref();
   }
 
   private async writePending(): Promise<void> {
     const ids = [...this.pending];
+    let retry = 0;
     for (const id of ids) {
       let release: (() => Promise<void>) | undefined;
       try {
@@ -367,17 +379,37 @@ export class SessionManager {
         const t = this.tracked.get(id);
         if (t !== undefined) await this.save(id, t, 0);
       } catch (x) {
-        this.o.warn(`async write of session ${id} failed; it will be resynced: ${describe(x)}`);
+        if (x instanceof NautilusError && x.code === 'NAU_STORE_UNAVAILABLE') {
+          // Working memory still holds what the callers were told: keep it queued (a resync
+          // would replace it with the older stored state and forget acknowledged exposures).
+          this.pending.add(id);
+          const t = this.tracked.get(id);
+          if (t !== undefined) t.dirty = false;
+          retry++;
+        } else {
+          this.o.warn(`async write of session ${id} failed; it will be resynced: ${describe(x)}`);
+        }
       } finally {
         await release?.();
       }
     }
+    if (retry === 0) return;
+    if (this.closed) {
+      this.o.warn(
+        `the session store is unavailable: the last writes of ${retry} session(s) are lost at shutdown`,
+      );
+      return;
+    }
+    this.o.warn(
+      `the session store is unavailable: ${retry} session write(s) stay queued and are retried`,
+    );
+    this.scheduleFlush(this.o.retryDelayMs ?? 1000);
   }
 
   private async end(sessionId: string, reason: 'closed' | 'expired'): Promise<void> {
     const t = this.tracked.get(sessionId);
     const facts = this.o.engine.facts(sessionId);
-    this.pending.delete(sessionId);
+    const wasPending = this.pending.delete(sessionId);
     try {
       await this.o.store.save({
         sessionId,
@@ -388,6 +420,7 @@ export class SessionManager {
         now: this.o.clock(),
       });
     } catch (x) {
+      if (wasPending) this.pending.add(sessionId);
       throw x instanceof NautilusError && x.code === 'NAU_STORE_CONFLICT' ? x : storeUnavailable(x);
     }
     await this.o.onClosed(sessionId, reason, facts);

@@ -98,3 +98,8 @@ export function ask(
 ) {
   return broker.query(agent, { dataTypes }, { session_id: sessionId, ...extra });
 }
+
+/** The `session_store:` lines of a world whose sessions live in PostgreSQL at `dsn`. */
+export function pgSessionStore(dsn: string, extra = ''): string {
+  return `  backend: postgres\n  dsn: ${JSON.stringify(dsn)}\n  ttl_seconds: 3600\n${extra}`;
+}

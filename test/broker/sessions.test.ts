@@ -1,5 +1,6 @@
 // Sessions through the public API: cumulative-exposure policy, lifecycle, persistence across a
-// restart (SQLite), and no lost update under concurrency.
+// restart (SQLite; sessions-postgres.test.ts runs the same check on PostgreSQL), and no lost
+// update under concurrency.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { describe, it } from 'node:test';
 import type { Broker } from '../../src/broker/index.ts';
 import { NautilusError } from '../../src/errors.ts';
 import { ask, sessionWorld } from './session-fixture.ts';
+import { checkRestart } from './session-restart.ts';
 
 const code = (c: string) => (x: unknown) => x instanceof NautilusError && x.code === c;
 
@@ -145,28 +147,12 @@ describe('session lifecycle', () => {
 
 describe('persistence across a restart (SQLite)', () => {
   for (const mode of ['synchronous', 'async'] as const) {
-    it(`${mode}: exposures, flags and summaries are identical after reopening`, async () => {
+    it(`${mode}: exposures, flags, summaries and fact lists are identical after reopening`, async () => {
       const w = sessionWorld({
         persistence: `  mode: ${mode}${mode === 'async' ? '\n  accept_async_loss: true' : ''}`,
       });
       try {
-        const b1 = await w.open();
-        await ask(b1, 'alice', ['hr'], 's1');
-        await ask(b1, 'alice', ['financial'], 's1');
-        await ask(b1, 'bob', ['crm'], 's1');
-        await ask(b1, 'bob', ['vulnerability'], 's2');
-        const before = [await b1.session('s1'), await b1.session('s2')];
-        await b1.close();
-        const b2 = await w.open();
-        try {
-          const after = [await b2.session('s1'), await b2.session('s2')];
-          assert.deepEqual(after, before);
-          // And the policy keeps counting from there.
-          const r = await ask(b2, 'alice', ['support'], 's1');
-          assert.deepEqual(r.sources_queried, []);
-        } finally {
-          await b2.close();
-        }
+        await checkRestart(w);
       } finally {
         w.cleanup();
       }

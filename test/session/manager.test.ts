@@ -1,0 +1,224 @@
+// SessionManager behaviour that the broker tests cannot reach directly: TTL expiry when another
+// process shares the store (two managers on one SQLite file, each with its own store and engine,
+// stand for two broker processes), async writes that the store refuses for a while, and a store
+// unavailable at startup. Real parts throughout: SQLite files, the built-in policy engine.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { loadPolicy } from '../../src/broker/policy-setup.ts';
+import { PolicySessionEngine } from '../../src/broker/session-engine.ts';
+import { configFromObject } from '../../src/config/index.ts';
+import { NautilusError } from '../../src/errors.ts';
+import {
+  type PersistenceMode,
+  SessionManager,
+  type SessionManagerOptions,
+} from '../../src/session/manager.ts';
+import { requestOps, type SessionOp } from '../../src/session/ops.ts';
+import { SqliteSessionStore } from '../../src/session/store/index.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'nautilus-manager-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const T0 = Date.parse('2026-11-25T12:00:00.000Z');
+let dirCount = 0;
+
+interface Node {
+  readonly manager: SessionManager;
+  readonly warnings: string[];
+  readonly closed: Array<{ id: string; reason: string; facts: readonly SessionOp[] }>;
+}
+
+/** A shared clock and database file; `node()` builds one "process" on them. */
+function cluster(ttlSeconds = 10) {
+  const dir = join(root, `c${++dirCount}`);
+  const path = join(dir, 'sessions.db');
+  const clock = { now: new Date(T0) };
+  const config = configFromObject({ sources: [] }, { dir });
+  const node = async (
+    mode: PersistenceMode = 'synchronous',
+    extra: Partial<SessionManagerOptions> = {},
+    storePath = path,
+  ): Promise<Node> => {
+    const warnings: string[] = [];
+    const closed: Node['closed'] = [];
+    const policy = loadPolicy(config, () => clock.now);
+    const manager = new SessionManager({
+      store: new SqliteSessionStore({ path: storePath, busyTimeoutMs: 50 }),
+      engine: new PolicySessionEngine(policy.policy),
+      ttlSeconds,
+      mode,
+      clock: () => clock.now,
+      warn: (m) => warnings.push(m),
+      onClosed: async (id, reason, facts) => {
+        closed.push({ id, reason, facts });
+      },
+      ...extra,
+    });
+    await manager.start();
+    return { manager, warnings, closed };
+  };
+  return { dir, path, clock, node };
+}
+
+/** One request's worth of ops: one exposure of `sourceId`. */
+function ops(sessionId: string, requestId: string, sourceId: string, first = false): SessionOp[] {
+  return requestOps({
+    sessionId,
+    requestId,
+    agentId: 'alice',
+    timestamp: T0 / 1000,
+    exposures: [
+      {
+        sourceId,
+        dataTypes: ['vulnerability'],
+        classification: 'cui',
+        fieldsReturned: ['id'],
+        recordCount: 1,
+        queryHash: `h-${requestId}`,
+      },
+    ],
+    ...(first ? { openPurpose: 'audit' } : {}),
+  });
+}
+
+const commit = (m: SessionManager, id: string, o: SessionOp[]) =>
+  m.withSession(id, (s) => s.commit(o));
+
+const exposureIds = (facts: readonly SessionOp[]) =>
+  facts.filter((f) => f.template === 'session_exposure').map((f) => f.slots.request_id);
+
+describe('TTL expiry with two processes on one store', () => {
+  test('a session the other process closed is forgotten, not expired again', async () => {
+    const c = cluster();
+    const a = await c.node();
+    const b = await c.node();
+    try {
+      await commit(a.manager, 's', ops('s', 'r1', 'vulns', true));
+      await commit(b.manager, 's', ops('s', 'r2', 'vulns'));
+      await b.manager.close('s');
+      assert.equal(b.closed.length, 1);
+      c.clock.now = new Date(T0 + 11_000);
+      assert.equal(await a.manager.expireIdle(), 0);
+      assert.deepEqual(a.warnings, []);
+      assert.equal(a.closed.length, 0, 'the session_closed record was written once, by b');
+      assert.equal(a.manager.size, 0, 'a no longer holds the closed session in working memory');
+    } finally {
+      await a.manager.shutdown();
+      await b.manager.shutdown();
+    }
+  });
+
+  test('a session the other process used recently is not idle; it expires once really idle', async () => {
+    const c = cluster();
+    const a = await c.node();
+    const b = await c.node();
+    try {
+      await commit(a.manager, 's', ops('s', 'r1', 'vulns', true));
+      c.clock.now = new Date(T0 + 8_000);
+      await commit(b.manager, 's', ops('s', 'r2', 'vulns'));
+      // Idle for 12 s as far as a saw it, 4 s in the store.
+      c.clock.now = new Date(T0 + 12_000);
+      assert.equal(await a.manager.expireIdle(), 0);
+      assert.deepEqual(a.warnings, []);
+      assert.deepEqual(exposureIds((await a.manager.info('s'))?.facts ?? []), ['r1', 'r2']);
+      c.clock.now = new Date(T0 + 18_000);
+      assert.equal(await a.manager.expireIdle(), 1);
+      assert.deepEqual(a.warnings, []);
+      assert.equal(a.closed.length, 1);
+      assert.equal(a.closed[0]?.reason, 'expired');
+      assert.deepEqual(exposureIds(a.closed[0]?.facts ?? []), ['r1', 'r2']);
+      // b learns it is closed on its next use.
+      await assert.rejects(
+        commit(b.manager, 's', ops('s', 'r3', 'vulns')),
+        (x: unknown) => x instanceof NautilusError && x.code === 'NAU_SESSION_CLOSED',
+      );
+    } finally {
+      await a.manager.shutdown();
+      await b.manager.shutdown();
+    }
+  });
+});
+
+describe('async mode: writes the store refuses stay queued', () => {
+  test('acknowledged exposures survive a store outage and are saved once it recovers', async () => {
+    const c = cluster();
+    const a = await c.node('async', { retryDelayMs: 60_000 });
+    let blocker: Database.Database | undefined;
+    try {
+      await commit(a.manager, 's', ops('s', 'r1', 'vulns', true));
+      await a.manager.flush();
+      await commit(a.manager, 's', ops('s', 'r2', 'vulns'));
+      // Another connection holds the write lock: the queued save fails after busy_timeout.
+      blocker = new Database(c.path);
+      blocker.exec('BEGIN IMMEDIATE');
+      await a.manager.flush();
+      assert.ok(
+        a.warnings.some((w) => /stay queued and are retried/.test(w)),
+        a.warnings.join('\n'),
+      );
+      // The next request still sees r2 (it was acknowledged), and adds r3.
+      await commit(a.manager, 's', ops('s', 'r3', 'vulns'));
+      assert.deepEqual(exposureIds((await a.manager.info('s'))?.facts ?? []), ['r1', 'r2', 'r3']);
+      blocker.exec('ROLLBACK');
+      await a.manager.flush();
+    } finally {
+      blocker?.close();
+      await a.manager.shutdown();
+    }
+    const store = new SqliteSessionStore({ path: c.path });
+    await store.open();
+    try {
+      const row = await store.load('s');
+      assert.ok(row !== null);
+      const facts = (row.state as { facts: SessionOp[] }).facts;
+      assert.deepEqual(exposureIds(facts), ['r1', 'r2', 'r3']);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('writes still refused at shutdown are reported as lost', async () => {
+    const c = cluster();
+    const a = await c.node('async', { retryDelayMs: 60_000 });
+    const blocker = new Database(c.path);
+    try {
+      await commit(a.manager, 's', ops('s', 'r1', 'vulns', true));
+      blocker.exec('BEGIN IMMEDIATE');
+      await a.manager.shutdown();
+      assert.ok(
+        a.warnings.some((w) => /last writes of 1 session\(s\) are lost at shutdown/.test(w)),
+        a.warnings.join('\n'),
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('a store unavailable at startup', () => {
+  test('session calls fail closed with NAU_STORE_UNAVAILABLE (503)', async () => {
+    const c = cluster();
+    const file = join(root, `not-a-folder-${dirCount}`);
+    writeFileSync(file, 'x');
+    const a = await c.node('synchronous', {}, join(file, 'sessions.db'));
+    try {
+      assert.equal(a.manager.available, false);
+      assert.match(
+        a.warnings.join('\n'),
+        /session store unavailable, session requests are refused/,
+      );
+      const unavailable = (x: unknown) =>
+        x instanceof NautilusError && x.code === 'NAU_STORE_UNAVAILABLE' && x.status === 503;
+      await assert.rejects(commit(a.manager, 's', ops('s', 'r1', 'vulns', true)), unavailable);
+      await assert.rejects(a.manager.info('s'), unavailable);
+      await assert.rejects(a.manager.close('s'), unavailable);
+      assert.equal(await a.manager.expireIdle(), 0);
+    } finally {
+      await a.manager.shutdown();
+    }
+  });
+});
