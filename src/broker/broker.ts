@@ -31,6 +31,13 @@ import {
 } from './exposure-summary.ts';
 import { fetchAll, type SourceData } from './fetch.ts';
 import { type Intent, IntentAnalyzer, type StructuredQuery } from './intent/index.ts';
+import {
+  type BrokerObserver,
+  notify,
+  ObservedSessionStore,
+  observedSessionEngine,
+  type SourceObservation,
+} from './observer.ts';
 import type { RoutingOutcome, SourceVerdict } from './policy-engine.ts';
 import { type LoadedPolicy, loadPolicy } from './policy-setup.ts';
 import { AgentRegistry, type ResolvedAgent, SourceRegistry } from './registry/index.ts';
@@ -57,6 +64,8 @@ export interface BrokerOptions {
   readonly overrides?: ConfigOverrides;
   /** fsync the audit log (default true; false only for throwaway test logs). */
   readonly auditFsync?: boolean;
+  /** Metrics and logging hook (docs/server.md, "Metrics"); called synchronously, must not throw. */
+  readonly observer?: BrokerObserver;
 }
 
 export interface BrokerResponse {
@@ -88,6 +97,12 @@ interface Timings {
   engine: number;
   fetch: number;
   attest: number;
+  /** For the observer: per-source query times, flags raised, the outcome once known. */
+  sources: SourceObservation[];
+  /** The session's flags before the request (null: no session or no observer). */
+  flagsBefore: readonly string[] | null;
+  newFlags: string[];
+  outcome: AuditOutcome | null;
 }
 
 /** Everything a broker is built from (see `fromConfig`). */
@@ -104,6 +119,7 @@ interface BrokerParts {
   readonly sessionEngine: PolicySessionEngine;
   readonly clock: () => Date;
   readonly warn: (message: string) => void;
+  readonly observer: BrokerObserver | null;
 }
 
 export class Broker {
@@ -120,6 +136,7 @@ export class Broker {
   private readonly sessionEngine: PolicySessionEngine;
   private readonly clock: () => Date;
   private readonly warn: (message: string) => void;
+  private readonly observer: BrokerObserver | null;
   private readonly expiryTimer: NodeJS.Timeout;
 
   private constructor(p: BrokerParts) {
@@ -135,6 +152,7 @@ export class Broker {
     this.sessionEngine = p.sessionEngine;
     this.clock = p.clock;
     this.warn = p.warn;
+    this.observer = p.observer;
     // Idle sessions end after their TTL even when nobody asks for them again.
     const every = Math.min(60_000, Math.max(1000, (p.config.session_store.ttl_seconds * 1000) / 4));
     this.expiryTimer = setInterval(() => {
@@ -180,9 +198,12 @@ export class Broker {
       warn,
     });
     const sessionEngine = new PolicySessionEngine(policy.policy);
+    const observer = options.observer ?? null;
+    const store = openStore(config, warn);
     const sessions = new SessionManager({
-      store: openStore(config, warn),
-      engine: sessionEngine,
+      store: observer === null ? store : new ObservedSessionStore(store, observer, warn),
+      engine:
+        observer === null ? sessionEngine : observedSessionEngine(sessionEngine, observer, warn),
       ttlSeconds: config.session_store.ttl_seconds,
       mode: config.persistence.mode,
       clock,
@@ -212,6 +233,7 @@ export class Broker {
       sessionEngine,
       clock,
       warn,
+      observer,
     });
   }
 
@@ -262,6 +284,16 @@ export class Broker {
     );
   }
 
+  /** Facts in the engine's working memory (resident and session facts; a metrics gauge). */
+  workingMemoryFacts(): number {
+    return this.policy.policy.engine.facts().length;
+  }
+
+  /** Open sessions this process holds in working memory. */
+  openSessions(): number {
+    return this.sessions.size;
+  }
+
   /** The JWKS that verifies this broker's attestations (empty when attestation is off). */
   jwks(): Jwks {
     return this.attestor === null ? { keys: [] } : this.attestor.jwks();
@@ -284,7 +316,16 @@ export class Broker {
     analyse: (agent: ResolvedAgent, ctx: RequestContext) => Intent,
   ): Promise<BrokerResponse> {
     const started = performance.now();
-    const t: Timings = { analysis: 0, engine: 0, fetch: 0, attest: 0 };
+    const t: Timings = {
+      analysis: 0,
+      engine: 0,
+      fetch: 0,
+      attest: 0,
+      sources: [],
+      flagsBefore: null,
+      newFlags: [],
+      outcome: null,
+    };
     const requestId = callerRequestId(contextIn) ?? randomUUID();
     let agentId = typeof agentIdIn === 'string' ? agentIdIn.slice(0, 128) : '';
     let intent: Intent | null = null;
@@ -308,12 +349,14 @@ export class Broker {
       t.analysis = performance.now() - mark;
 
       const analysed = intent;
-      if (sessionId === null) {
-        return await this.routeAndFetch(requestId, agent, analysed, null, t, started);
-      }
-      return await this.sessions.withSession(sessionId, (s) =>
-        this.routeAndFetch(requestId, agent, analysed, s, t, started),
-      );
+      const response =
+        sessionId === null
+          ? await this.routeAndFetch(requestId, agent, analysed, null, t, started)
+          : await this.sessions.withSession(sessionId, (s) =>
+              this.routeAndFetch(requestId, agent, analysed, s, t, started),
+            );
+      this.observe(requestId, agentId, sessionId, t, started, null);
+      return response;
     } catch (x) {
       const err =
         x instanceof NautilusError
@@ -336,9 +379,38 @@ export class Broker {
           started,
           err.code,
         ),
-      );
+      ).finally(() => this.observe(requestId, agentId, sessionId, t, started, err));
       throw err;
     }
+  }
+
+  /** Tells the observer how the request ended (after its audit line, or its failure). */
+  private observe(
+    requestId: string,
+    agentId: string,
+    sessionId: string | null,
+    t: Timings,
+    started: number,
+    err: NautilusError | null,
+  ): void {
+    notify(this.observer, this.warn, (o) =>
+      o.onRequest?.({
+        requestId,
+        agentId,
+        sessionId,
+        outcome: err === null ? (t.outcome ?? 'ok') : 'error',
+        error: err === null ? null : { code: err.code, status: err.status },
+        ms: {
+          total: performance.now() - started,
+          analysis: t.analysis,
+          engine: t.engine,
+          fetch: t.fetch,
+          attest: t.attest,
+        },
+        sources: t.sources,
+        newFlags: t.newFlags,
+      }),
+    );
   }
 
   /** Steps 4-10 (the session's lock, when there is one, is held by the caller). */
@@ -351,6 +423,8 @@ export class Broker {
     started: number,
   ): Promise<BrokerResponse> {
     {
+      if (session !== null && this.observer !== null)
+        t.flagsBefore = exposureFlags(this.sessionEngine.facts(session.id)).map((f) => f.flag);
       const mark = performance.now();
       const routing = this.policy.policy.route({
         requestId,
@@ -375,6 +449,7 @@ export class Broker {
         })),
       });
       t.engine = performance.now() - mark;
+      notify(this.observer, this.warn, (o) => o.onEngineRun?.('route', t.engine));
       // Flags the policy raised while routing are session state from now on.
       this.sessionEngine.note(routing.sessionFacts);
       return await this.fetchAndFinish(requestId, agent, intent, routing, session, t, started);
@@ -430,6 +505,10 @@ export class Broker {
         this.warn(`source ${sourceId} failed for request ${requestId}: ${describe(error)}`),
     );
     t.fetch = performance.now() - mark;
+    for (const [sourceId, ms] of fetched.durations) {
+      const failure = fetched.failed.find((f) => f.source_id === sourceId);
+      t.sources.push({ sourceId, ms, errorClass: failure?.error_class ?? null });
+    }
 
     const data: Record<string, SourceData> = {};
     const queried: string[] = [];
@@ -459,8 +538,10 @@ export class Broker {
         ...(session.isNew ? { openPurpose: intent.purpose } : {}),
       });
       await session.commit(ops);
-      exposure = exposureSummary(this.sessionEngine.facts(session.id));
+      const facts = this.sessionEngine.facts(session.id);
+      exposure = exposureSummary(facts);
       t.engine += performance.now() - mark;
+      if (t.flagsBefore !== null) t.newFlags = raisedFlags(t.flagsBefore, exposureFlags(facts));
     }
 
     mark = performance.now();
@@ -491,6 +572,7 @@ export class Broker {
         : queried.length === 0 && deniedOut.length > 0
           ? 'denied'
           : 'ok';
+    t.outcome = outcome;
     const event = this.auditEvent(
       requestId,
       agent.id,
@@ -554,7 +636,15 @@ export class Broker {
   /** The audit line is durable before the caller sees anything: a failed append fails the
    *  request (and the log refuses further appends, so every later request fails too). */
   private async appendAudit(event: AuditEvent): Promise<void> {
-    await this.audit.append(event);
+    const started = performance.now();
+    let ok = false;
+    try {
+      await this.audit.append(event);
+      ok = true;
+    } finally {
+      const ms = performance.now() - started;
+      notify(this.observer, this.warn, (o) => o.onAuditAppend?.(ms, ok));
+    }
   }
 
   private auditEvent(
@@ -634,6 +724,19 @@ export interface SessionView {
   readonly exposures: readonly ExposureEntry[];
   readonly flags: readonly ExposureFlag[];
   readonly summary: ExposureSummary;
+}
+
+/** Flags present after a request that were not there before it (a flag may repeat per request). */
+function raisedFlags(before: readonly string[], after: readonly ExposureFlag[]): string[] {
+  const left = new Map<string, number>();
+  for (const f of before) left.set(f, (left.get(f) ?? 0) + 1);
+  const raised: string[] = [];
+  for (const { flag } of after) {
+    const n = left.get(flag) ?? 0;
+    if (n > 0) left.set(flag, n - 1);
+    else raised.push(flag);
+  }
+  return raised;
 }
 
 function round(ms: number): number {

@@ -32,6 +32,8 @@ export interface SourceFailure {
 export interface FetchResult {
   readonly data: ReadonlyMap<string, SourceData>;
   readonly failed: readonly SourceFailure[];
+  /** Time each source's query took (ms), failed ones included. */
+  readonly durations: ReadonlyMap<string, number>;
 }
 
 /** Extra time an adapter gets past its own deadline before the broker gives up on it. */
@@ -46,13 +48,15 @@ export async function fetchAll(
   const settled = await Promise.all(jobs.map((j) => runOne(j, intent, base, onError)));
   const data = new Map<string, SourceData>();
   const failed: SourceFailure[] = [];
+  const durations = new Map<string, number>();
   jobs.forEach((j, i) => {
     const r = settled[i];
     if (r === undefined) return;
-    if ('error_class' in r) failed.push(r);
-    else data.set(j.sourceId, r);
+    durations.set(j.sourceId, r.ms);
+    if ('error_class' in r.result) failed.push(r.result);
+    else data.set(j.sourceId, r.result);
   });
-  return { data, failed };
+  return { data, failed, durations };
 }
 
 async function runOne(
@@ -60,8 +64,19 @@ async function runOne(
   intent: AdapterIntent,
   base: Omit<AdapterContext, 'signal'>,
   onError: (sourceId: string, error: unknown) => void,
-): Promise<SourceData | SourceFailure> {
+): Promise<{ result: SourceData | SourceFailure; ms: number }> {
   const started = performance.now();
+  const result = await runJob(job, intent, base, onError, started);
+  return { result, ms: performance.now() - started };
+}
+
+async function runJob(
+  job: FetchJob,
+  intent: AdapterIntent,
+  base: Omit<AdapterContext, 'signal'>,
+  onError: (sourceId: string, error: unknown) => void,
+  started: number,
+): Promise<SourceData | SourceFailure> {
   try {
     // The adapter enforces timeout_ms itself (and says why it gave up); the hard deadline
     // here, a little later, covers an adapter that does not.

@@ -3,8 +3,10 @@ export {
   Broker,
   type BrokerOptions,
   type BrokerResponse,
+  type SessionView,
 } from './broker.ts';
 export type { FetchResult, SourceData, SourceFailure } from './fetch.ts';
+export type { BrokerObserver, RequestObservation, SourceObservation } from './observer.ts';
 export {
   PolicyEngine,
   type PolicyParams,
@@ -16,4 +18,9 @@ export {
   type SourceVerdict,
 } from './policy-engine.ts';
 export { BUILTIN_RULES_DIR, type LoadedPolicy, loadPolicy } from './policy-setup.ts';
-export { checkAgentId, checkContext, type RequestContext } from './request-input.ts';
+export {
+  checkAgentId,
+  checkContext,
+  contextSchema,
+  type RequestContext,
+} from './request-input.ts';

@@ -6,7 +6,8 @@ import { NautilusError } from '../errors.ts';
 
 const ID = /^[A-Za-z0-9_.:@/-]{1,128}$/;
 
-const contextSchema = z.strictObject({
+/** The request context's shape (also the REST API's `context` schema). */
+export const contextSchema = z.strictObject({
   purpose: z.string().min(1).max(128).optional(),
   clearance: z.string().min(1).max(128).optional(),
   compartments: z.array(z.string().min(1).max(128)).max(64).optional(),

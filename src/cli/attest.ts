@@ -29,8 +29,13 @@ async function loadJwks(source: string, timeoutMs: number): Promise<Jwks> {
   let text: string;
   if (/^https?:\/\//i.test(source)) {
     let res: Response;
+    // A Nautilus server wants an API key on every route but its probes: NAUTILUS_API_KEY.
+    const key = process.env.NAUTILUS_API_KEY;
     try {
-      res = await fetch(source, { signal: AbortSignal.timeout(timeoutMs) });
+      res = await fetch(source, {
+        signal: AbortSignal.timeout(timeoutMs),
+        ...(key === undefined || key === '' ? {} : { headers: { authorization: `Bearer ${key}` } }),
+      });
     } catch (err) {
       const e = err as Error;
       const why = e.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : e.message;
@@ -88,7 +93,7 @@ export function registerAttestCommand(program: Command): void {
     .argument('<token>', 'compact JWS, or - to read it from stdin')
     .requiredOption(
       '--jwks <file|url>',
-      'JWKS file, or an http(s) URL such as .../v1/keys/jwks.json',
+      'JWKS file, or an http(s) URL such as .../v1/keys/jwks.json (sent with the API key in NAUTILUS_API_KEY, if set)',
     )
     .option('--issuer <iss>', 'require this iss claim')
     .option('--timeout <ms>', 'timeout for fetching a JWKS URL', parseTimeout, 5000)

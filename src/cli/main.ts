@@ -7,6 +7,7 @@ import { clipsCommand } from './clips.ts';
 import { registerConfigCommand } from './config.ts';
 import { registerRequestCommand } from './request.ts';
 import { registerRulesCommand } from './rules.ts';
+import { registerServeCommand } from './serve.ts';
 
 const program = new Command();
 program.name('nautilus').description('Policy-first data broker for AI agents').version('0.1.0');
@@ -31,6 +32,7 @@ registerAuditCommand(program);
 registerAttestCommand(program);
 registerConfigCommand(program);
 registerRequestCommand(program);
+registerServeCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
