@@ -3,7 +3,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { NautilusError } from '../../errors.ts';
-import { type Principal, principalFor } from './principal.ts';
+import { type Principal, principalFor } from '../principal.ts';
 
 export interface ApiKeyEntry {
   readonly id: string;

@@ -12,9 +12,9 @@ import {
 import { type AuthInfo, createMcpHandler } from '@modelcontextprotocol/server';
 import type { Broker } from '../../broker/index.ts';
 import { NautilusError } from '../../errors.ts';
+import { NOBODY, type Principal, principalFor } from '../principal.ts';
 import { type ApiKeyEntry, ApiKeyTable, type AuthFailure } from './api-keys.ts';
 import { describeError, type McpLogger } from './logger.ts';
-import { NOBODY, type Principal, principalFor } from './principal.ts';
 import { createNautilusServer } from './server.ts';
 
 export const MCP_PATH = '/mcp';

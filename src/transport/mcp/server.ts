@@ -4,8 +4,8 @@ import { type CallToolResult, McpServer } from '@modelcontextprotocol/server';
 import type { SessionView } from '../../broker/broker.ts';
 import type { Broker } from '../../broker/index.ts';
 import { NautilusError } from '../../errors.ts';
+import { checkAgent, checkSessionAgents, type Principal } from '../principal.ts';
 import { describeError, type McpLogger } from './logger.ts';
-import { checkAgent, checkSessionAgents, type Principal } from './principal.ts';
 import { failure, requestSummary, sessionSummary, success, toToolError } from './results.ts';
 import { advertised, parseArgs, queryArgs, requestArgs, sessionArgs } from './tool-schemas.ts';
 

@@ -5,8 +5,8 @@ import { Readable, Writable } from 'node:stream';
 import type { Transport } from '@modelcontextprotocol/server';
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Broker } from '../../broker/index.ts';
+import { LOCAL_PRINCIPAL } from '../principal.ts';
 import { describeError, type McpLogger } from './logger.ts';
-import { LOCAL_PRINCIPAL } from './principal.ts';
 import { createNautilusServer } from './server.ts';
 
 export interface StdioOptions {

@@ -5,21 +5,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApiKeyConfig } from '../../config/index.ts';
 import { NautilusError } from '../../errors.ts';
+import { LOCAL_PRINCIPAL, type Principal, principalFor } from '../principal.ts';
 
-/** Who is calling: a key's id and the agents it may act as. */
-export interface Principal {
-  /** The key's id; null when authentication is off (`--no-auth`). */
-  readonly keyId: string | null;
-  /** `*` among the key's agents: any agent. */
-  readonly anyAgent: boolean;
-  readonly agents: ReadonlySet<string>;
-}
+export { NOBODY, type Principal } from '../principal.ts';
 
-/** The caller when the server runs with `--no-auth` (loopback only). */
-export const UNAUTHENTICATED: Principal = { keyId: null, anyAgent: true, agents: new Set() };
-
-/** The caller of a public route (probes): may act as no agent. */
-export const NOBODY: Principal = { keyId: null, anyAgent: false, agents: new Set() };
+/** The caller when the server runs with `--no-auth` (loopback only): a trusted local caller. */
+export const UNAUTHENTICATED = LOCAL_PRINCIPAL;
 
 interface StoredKey {
   readonly digest: Buffer;
@@ -32,7 +23,7 @@ export class ApiKeyAuth {
   constructor(entries: readonly ApiKeyConfig[]) {
     this.keys = entries.map((k) => ({
       digest: Buffer.from(k.key_sha256, 'hex'),
-      principal: { keyId: k.id, anyAgent: k.agents.includes('*'), agents: new Set(k.agents) },
+      principal: principalFor(k.id, k.agents),
     }));
   }
 
@@ -85,40 +76,4 @@ function authError(code: 'NAU_AUTH_REQUIRED' | 'NAU_AUTH_INVALID', message: stri
   return new NautilusError(code, message, 401);
 }
 
-export function mayActAs(p: Principal, agentId: string): boolean {
-  return p.anyAgent || p.agents.has(agentId);
-}
-
-function keyName(p: Principal): string {
-  return p.keyId === null ? 'this caller' : `API key ${p.keyId}`;
-}
-
-/** Refuses a request made as an agent the key is not bound to (403). */
-export function checkAgent(p: Principal, agentId: string): void {
-  if (mayActAs(p, agentId)) return;
-  throw new NautilusError(
-    'NAU_AUTH_AGENT_FORBIDDEN',
-    `${keyName(p)} may not act as agent ${agentId}`,
-    403,
-    { field: 'agent_id' },
-  );
-}
-
-/** A restricted key reads and closes only sessions whose every agent it may act as: a session
- *  holds what other agents read, and closing it would reset their cumulative exposure. */
-export function checkSessionAgents(
-  p: Principal,
-  sessionId: string,
-  agents: Iterable<string>,
-): void {
-  if (p.anyAgent) return;
-  for (const a of agents) {
-    if (!p.agents.has(a))
-      throw new NautilusError(
-        'NAU_AUTH_AGENT_FORBIDDEN',
-        `${keyName(p)} may not access session ${sessionId}: it holds exposures of agents the key is not bound to`,
-        403,
-        { field: 'id' },
-      );
-  }
-}
+export { checkAgent, checkSessionAgents, mayActAs } from '../principal.ts';

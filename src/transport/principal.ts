@@ -1,6 +1,7 @@
-// Who is calling: an API key bound to agent ids (HTTP), or the local process that spawned us
-// (stdio, trusted like a shell user). Tools check every agent id and session against it.
-import { NautilusError } from '../../errors.ts';
+// Who is calling, for both transports: an API key bound to agent ids, or a trusted local caller
+// (the process that spawned an MCP stdio server; a REST server run with --no-auth on loopback).
+// Every agent id and session a call names is checked against it.
+import { NautilusError } from '../errors.ts';
 
 export interface Principal {
   /** The API key's id; null for stdio. */
@@ -10,10 +11,10 @@ export interface Principal {
   readonly agents: ReadonlySet<string>;
 }
 
-/** The stdio caller: the parent process, which could run the broker itself. */
+/** A trusted local caller (MCP stdio's parent process, REST with --no-auth): any agent. */
 export const LOCAL_PRINCIPAL: Principal = { keyId: null, anyAgent: true, agents: new Set() };
 
-/** A principal that may do nothing (used when an HTTP request somehow arrives unauthenticated). */
+/** A principal that may act as no agent (public routes such as the probes). */
 export const NOBODY: Principal = { keyId: null, anyAgent: false, agents: new Set() };
 
 export function principalFor(keyId: string, agents: readonly string[]): Principal {
