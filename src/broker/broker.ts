@@ -286,7 +286,7 @@ export class Broker {
 
   /** Facts in the engine's working memory (resident and session facts; a metrics gauge). */
   workingMemoryFacts(): number {
-    return this.policy.policy.engine.facts().length;
+    return this.policy.policy.engine.factCount;
   }
 
   /** Open sessions this process holds in working memory. */

@@ -269,6 +269,11 @@ export class Engine implements CompileHost, NetworkHost {
     return this.wm.get(id);
   }
 
+  /** Number of facts in working memory (O(1)). */
+  get factCount(): number {
+    return this.wm.size;
+  }
+
   /** The id the next asserted fact will get. Ids only grow, so the facts a run asserted are
    *  the live facts with ids from this value (read before the run) up to the one read after. */
   get nextId(): number {
