@@ -85,6 +85,9 @@ export interface BrokerResponse {
   readonly sources_skipped: ReadonlyArray<{ source_id: string; reason: string }>;
   readonly sources_failed: ReadonlyArray<{ source_id: string; error_class: string }>;
   readonly scope_restrictions: Readonly<Record<string, readonly ScopeConstraint[]>>;
+  /** Per queried source, the fields of caller filters it could not apply (the column is not in
+   *  its allowed_columns), so its rows are not narrowed by them. */
+  readonly filters_not_applied: Readonly<Record<string, readonly string[]>>;
   readonly routing_trace: readonly string[];
   /** The session's cumulative exposure after this request (null without a session). */
   readonly exposure_summary: ExposureSummary | null;
@@ -470,6 +473,7 @@ export class Broker {
     const denied: SourceVerdict[] = [...routing.denied];
     const jobs = [];
     const scopeBySource: Record<string, readonly ScopeConstraint[]> = {};
+    const filtersNotApplied: Record<string, readonly string[]> = {};
     for (const r of routing.routed) {
       const source = this.sources.require(r.sourceId);
       const planned = planScope(
@@ -483,6 +487,8 @@ export class Broker {
         continue;
       }
       scopeBySource[r.sourceId] = planned.plan.scope;
+      if (planned.plan.filtersNotApplied.length > 0)
+        filtersNotApplied[r.sourceId] = planned.plan.filtersNotApplied;
       jobs.push({
         sourceId: r.sourceId,
         adapter: this.adapters.get(r.sourceId) as Adapter,
@@ -607,6 +613,7 @@ export class Broker {
       sources_skipped: skipped,
       sources_failed: fetched.failed,
       scope_restrictions: scopeBySource,
+      filters_not_applied: filtersNotApplied,
       routing_trace: routing.ruleTrace,
       exposure_summary: exposure,
       attestation_token: token,

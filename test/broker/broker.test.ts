@@ -57,6 +57,15 @@ describe('Broker on the quickstart config', () => {
     const rows = r.data['hr-people']?.records ?? [];
     assert.equal(rows.length, 4);
     for (const row of rows) assert.equal('ssn' in row, false, 'ssn is not an allowed column');
+    assert.deepEqual(r.filters_not_applied, {});
+  });
+
+  it('reports caller filters a source has no allowed column for', async () => {
+    const r = await broker.request('hr-assistant', 'list employees using 10.0.0.5 for onboarding');
+    assert.deepEqual(r.sources_queried, ['hr-people']);
+    // hr-people has no ip column: its rows are not narrowed, and the response says so.
+    assert.deepEqual(r.filters_not_applied, { 'hr-people': ['ip'] });
+    assert.equal(r.data['hr-people']?.record_count, 4);
   });
 
   it('denies a source whose purposes exclude the request purpose, whatever the clearance', async () => {

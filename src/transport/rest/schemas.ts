@@ -134,6 +134,9 @@ export const brokerResponseSchema = z.object({
   sources_skipped: z.array(z.object({ source_id: z.string(), reason: z.string() })),
   sources_failed: z.array(z.object({ source_id: z.string(), error_class: z.string() })),
   scope_restrictions: z.record(z.string(), z.array(z.record(z.string(), z.unknown()))),
+  filters_not_applied: z
+    .record(z.string(), z.array(z.string()))
+    .describe('Per source, caller filter fields it has no allowed column for (not applied)'),
   routing_trace: z.array(z.string()),
   exposure_summary: z.record(z.string(), z.unknown()).nullable(),
   attestation_token: z.string().nullable().describe('Ed25519 JWS; verify with /v1/keys/jwks.json'),
