@@ -8,6 +8,7 @@ import { registerConfigCommand } from './config.ts';
 import { registerRequestCommand } from './request.ts';
 import { registerRulesCommand } from './rules.ts';
 import { registerServeCommand } from './serve.ts';
+import { registerWalCommand } from './wal.ts';
 
 const program = new Command();
 program.name('nautilus').description('Policy-first data broker for AI agents').version('0.1.0');
@@ -33,6 +34,7 @@ registerAttestCommand(program);
 registerConfigCommand(program);
 registerRequestCommand(program);
 registerServeCommand(program);
+registerWalCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
