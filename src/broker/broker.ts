@@ -51,6 +51,7 @@ import {
 import { planScope } from './scope-plan.ts';
 import { PolicySessionEngine } from './session-engine.ts';
 import { sourceSpec } from './source-specs.ts';
+import { WalLink, type WalRecovery } from './wal-link.ts';
 
 export interface BrokerOptions {
   /** The broker's clock (default: wall clock). Everything time-dependent reads it. */
@@ -66,6 +67,13 @@ export interface BrokerOptions {
   readonly auditFsync?: boolean;
   /** Metrics and logging hook (docs/server.md, "Metrics"); called synchronously, must not throw. */
   readonly observer?: BrokerObserver;
+  /** With the WAL: recovery cuts at the first bad record instead of refusing (operator flag). */
+  readonly walRepair?: 'truncate-at-first-bad';
+  /**
+   * With the WAL: its fdatasync failed. Session requests are refused with NAU_WAL_FAILED from
+   * then on; a server should exit non-zero (default: a warning).
+   */
+  readonly onWalFailed?: (error: NautilusError) => void;
 }
 
 export interface BrokerResponse {
@@ -123,6 +131,8 @@ interface BrokerParts {
   readonly clock: () => Date;
   readonly warn: (message: string) => void;
   readonly observer: BrokerObserver | null;
+  readonly wal: WalLink | null;
+  readonly walRecovery: WalRecovery | null;
 }
 
 export class Broker {
@@ -141,8 +151,13 @@ export class Broker {
   private readonly warn: (message: string) => void;
   private readonly observer: BrokerObserver | null;
   private readonly expiryTimer: NodeJS.Timeout;
+  private readonly wal: WalLink | null;
+  /** What WAL recovery did at startup (null without the WAL). */
+  readonly walRecovery: WalRecovery | null;
 
   private constructor(p: BrokerParts) {
+    this.wal = p.wal;
+    this.walRecovery = p.walRecovery;
     this.config = p.config;
     this.policy = p.policy;
     this.sources = p.sources;
@@ -203,7 +218,9 @@ export class Broker {
     const sessionEngine = new PolicySessionEngine(policy.policy);
     const observer = options.observer ?? null;
     const store = openStore(config, warn);
+    let wal: WalLink | null = null;
     const sessions = new SessionManager({
+      onSaved: (sessionId, walLsn) => wal?.saved(sessionId, walLsn),
       store: observer === null ? store : new ObservedSessionStore(store, observer, warn),
       engine:
         observer === null ? sessionEngine : observedSessionEngine(sessionEngine, observer, warn),
@@ -223,7 +240,33 @@ export class Broker {
     });
     // Step 0: every open session is back in working memory before the broker answers.
     await sessions.start();
+    // WAL recovery: what the store missed is replayed before the broker answers.
+    let walRecovery: WalRecovery | null = null;
+    const p = config.persistence;
+    if (p.wal_enabled) {
+      try {
+        const opened = await WalLink.open(sessions, {
+          path: p.wal_path,
+          segmentBytes: p.wal_segment_bytes,
+          maxBytes: p.wal_max_bytes,
+          minFreeBytes: p.wal_min_free_bytes,
+          ...(options.walRepair === undefined ? {} : { repair: options.walRepair }),
+          checkpoints: store.backend !== 'memory',
+          warn,
+          onFailed: options.onWalFailed ?? (() => {}),
+        });
+        wal = opened.link;
+        walRecovery = opened.recovery;
+      } catch (x) {
+        await sessions.shutdown().catch(() => {});
+        await Promise.allSettled([...adapters.values()].map((a) => a.close()));
+        await audit.close().catch(() => {});
+        throw x;
+      }
+    }
     return new Broker({
+      wal,
+      walRecovery,
       config,
       policy,
       sources,
@@ -309,6 +352,7 @@ export class Broker {
     await this.sessions
       .shutdown()
       .catch((x: unknown) => this.warn(`closing sessions: ${describe(x)}`));
+    await this.wal?.close().catch((x: unknown) => this.warn(`closing the WAL: ${describe(x)}`));
     await Promise.allSettled([...this.adapters.values()].map((a) => a.close()));
     await this.audit.close();
   }
@@ -338,6 +382,9 @@ export class Broker {
       agentId = checkAgentId(agentIdIn);
       const ctx = checkContext(contextIn);
       sessionId = ctx.session_id ?? null;
+      // A failed WAL takes no more session writes (the writer would refuse the record anyway).
+      const walFailed = sessionId === null ? null : (this.wal?.failed ?? null);
+      if (walFailed !== null) throw walFailed;
       const agent = this.agents.resolve(
         agentId,
         {
@@ -543,7 +590,16 @@ export class Broker {
         exposures: queried.map((id) => this.exposureOf(id, data[id] as SourceData, scopeBySource)),
         ...(session.isNew ? { openPurpose: intent.purpose } : {}),
       });
-      await session.commit(ops);
+      // Step 7 (WAL mode): the commit point; the store write records the LSN it includes.
+      // Flags the routing run raised are applied already; replay needs them before the ops.
+      const lsn =
+        this.wal === null
+          ? 0
+          : await this.wal.append(session.id, requestId, now.getTime(), [
+              ...this.sessionEngine.opsOf(session.id, routing.sessionFacts),
+              ...ops,
+            ]);
+      await session.commit(ops, lsn);
       const facts = this.sessionEngine.facts(session.id);
       exposure = exposureSummary(facts);
       t.engine += performance.now() - mark;

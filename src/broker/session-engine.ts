@@ -33,6 +33,19 @@ export class PolicySessionEngine implements SessionEngine {
     }
   }
 
+  /** The session's facts among `facts` (e.g. flags raised while routing), as ops: the WAL
+   *  record carries them with the request's own ops, so replay restores them too. */
+  opsOf(sessionId: string, facts: readonly Fact[]): SessionOp[] {
+    return facts
+      .filter(
+        (f) =>
+          !f.retracted &&
+          SESSION_TEMPLATES.has(f.template.name) &&
+          f.get('session_id') === sessionId,
+      )
+      .map((f) => ({ template: f.template.name, slots: slotsOf(f) }));
+  }
+
   facts(sessionId: string): SessionOp[] {
     return this.live(sessionId).map((f) => ({ template: f.template.name, slots: slotsOf(f) }));
   }

@@ -3,7 +3,7 @@
 // (the quickstart's walkthrough). Exit 0 when every request was answered, 1 when one failed,
 // 2 on bad arguments or an unusable config.
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { Broker, type BrokerResponse } from '../broker/index.ts';
 import { NautilusError } from '../errors.ts';
@@ -15,6 +15,9 @@ interface RequestOptions {
   context?: string;
   script?: string;
   dataDir?: string;
+  walEnabled?: boolean;
+  walPath?: string;
+  walRepair?: 'truncate-at-first-bad';
 }
 
 interface ScriptStep {
@@ -38,6 +41,14 @@ export function registerRequestCommand(program: Command): void {
     .option('--context <json>', 'request context as JSON, e.g. {"purpose":"audit"}')
     .option('--script <file>', 'YAML list of {title, agent, intent, context} to run in order')
     .option('--data-dir <dir>', 'override data_dir')
+    .option('--wal-enabled', 'override persistence.wal_enabled to true')
+    .option('--wal-path <dir>', 'override persistence.wal_path')
+    .addOption(
+      new Option(
+        '--wal-repair <mode>',
+        'WAL recovery cuts at the first bad record instead of refusing (loses the records after it)',
+      ).choices(['truncate-at-first-bad']),
+    )
     .action(async (opts: RequestOptions) => {
       process.exitCode = await requestCommand(opts);
     });
@@ -54,7 +65,12 @@ export async function requestCommand(opts: RequestOptions): Promise<number> {
   let broker: Broker;
   try {
     broker = await Broker.fromConfig(opts.config, {
-      ...(opts.dataDir === undefined ? {} : { overrides: { dataDir: opts.dataDir } }),
+      overrides: {
+        ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
+        ...(opts.walEnabled === undefined ? {} : { walEnabled: opts.walEnabled }),
+        ...(opts.walPath === undefined ? {} : { walPath: opts.walPath }),
+      },
+      ...(opts.walRepair === undefined ? {} : { walRepair: opts.walRepair }),
     });
   } catch (x) {
     process.stderr.write(`nautilus request: ${(x as Error).message}\n`);

@@ -5,7 +5,7 @@
 // had to be cut off at the shutdown bound).
 import { createRequire } from 'node:module';
 import { type Command, type CommanderError, InvalidArgumentError, Option } from 'commander';
-import { Broker } from '../broker/index.ts';
+import { Broker, type BrokerObserver } from '../broker/index.ts';
 import {
   applyOverrides,
   type ConfigOverrides,
@@ -47,6 +47,7 @@ export interface ServeOptions {
   readonly airGapped?: boolean;
   readonly walEnabled?: boolean;
   readonly walPath?: string;
+  readonly walRepair?: 'truncate-at-first-bad';
   /** false with --no-auth. */
   readonly auth: boolean;
   readonly shutdownTimeout: number;
@@ -83,6 +84,12 @@ export function registerServeCommand(program: Command): void {
     .option('--air-gapped', 'refuse to start if anything configured reaches outside this host')
     .option('--wal-enabled', 'override persistence.wal_enabled to true')
     .option('--wal-path <dir>', 'override persistence.wal_path')
+    .addOption(
+      new Option(
+        '--wal-repair <mode>',
+        'WAL recovery cuts at the first bad record instead of refusing to start (loses the records after it)',
+      ).choices(['truncate-at-first-bad']),
+    )
     .option('--no-auth', 'serve REST without API keys (only with no keys, on a loopback address)')
     .option(
       '--shutdown-timeout <ms>',
@@ -146,9 +153,9 @@ function makePlan(o: ServeOptions): Plan {
     ...(o.walPath === undefined ? {} : { walPath: o.walPath }),
   };
   const config = applyOverrides(loadConfig(o.config), overrides);
-  if (config.persistence.wal_enabled)
+  if (o.walRepair !== undefined && !config.persistence.wal_enabled)
     throw new UsageError(
-      `persistence.wal_enabled is set${o.walEnabled ? ' (--wal-enabled)' : ` in ${config.file}`}, but this version of Nautilus has no write-ahead log yet; remove it (persistence is synchronous: every session write is durable before the answer)`,
+      `--wal-repair: the WAL is not enabled (persistence.wal_enabled in ${config.file}, or --wal-enabled)`,
     );
   if (o.airGapped) {
     const problems = airGapProblems(config);
@@ -215,6 +222,21 @@ async function run(o: ServeOptions, plan: Plan, logger: Logger): Promise<number>
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  // A failed WAL fdatasync: nothing more can be made durable, so the server stops and exits 1.
+  let walFailed = false;
+  const openBroker = (observer: BrokerObserver) =>
+    Broker.fromConfig(plan.config.file, {
+      overrides: plan.overrides,
+      observer,
+      warn: (m) => logger.warn(m),
+      ...(o.walRepair === undefined ? {} : { walRepair: o.walRepair }),
+      onWalFailed: (err) => {
+        logger.error({ err }, 'the WAL failed: stopping');
+        walFailed = true;
+        stopping = true;
+        requestStop('wal-failed');
+      },
+    });
   try {
     let rest: RunningRestServer | null = null;
     if (plan.rest !== null) {
@@ -228,19 +250,14 @@ async function run(o: ServeOptions, plan: Plan, logger: Logger): Promise<number>
           metrics,
           auth: o.auth ? new ApiKeyAuth(plan.keys) : null,
           version: VERSION,
+          openBroker,
         });
       } catch (x) {
         logger.error({ err: x, bind: plan.rest }, 'cannot listen');
         return 1;
       }
     }
-    const starting: Promise<Broker> =
-      rest?.ready ??
-      Broker.fromConfig(plan.config.file, {
-        overrides: plan.overrides,
-        observer: brokerObserver(metrics, logger),
-        warn: (m) => logger.warn(m),
-      });
+    const starting: Promise<Broker> = rest?.ready ?? openBroker(brokerObserver(metrics, logger));
     const first = await Promise.race([
       starting.then(
         (broker) => ({ broker }),
@@ -253,7 +270,7 @@ async function run(o: ServeOptions, plan: Plan, logger: Logger): Promise<number>
       await rest?.shutdown({ timeoutMs: o.shutdownTimeout });
       const broker = await starting.catch(() => null);
       if (rest === null) await broker?.close();
-      return 0;
+      return walFailed ? 1 : 0;
     }
     if ('error' in first) {
       logger.error({ err: first.error }, 'the broker could not start');
@@ -294,7 +311,7 @@ async function run(o: ServeOptions, plan: Plan, logger: Logger): Promise<number>
             timeoutMs: o.shutdownTimeout,
             logger,
           });
-    return result.clean ? 0 : 1;
+    return result.clean && !walFailed ? 0 : 1;
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

@@ -43,7 +43,22 @@ export interface SessionManagerOptions {
   readonly flushDelayMs?: number;
   /** Async mode: how long to wait before retrying writes the store refused (default 1000 ms). */
   readonly retryDelayMs?: number;
+  /**
+   * Hears every successful store write of a session with the WAL LSN it includes (the WAL
+   * checkpoints only what the store has). Called synchronously; must not throw.
+   */
+  readonly onSaved?: (sessionId: string, walLsn: number) => void;
 }
+
+/** One WAL record to replay (see `SessionManager.replay`). */
+export interface ReplayRecord {
+  readonly lsn: number;
+  readonly sid: string;
+  readonly ts: number;
+  readonly ops: unknown;
+}
+
+export type ReplayOutcome = 'applied' | 'already-applied' | 'closed';
 
 interface Tracked {
   /** Version of the row this process last wrote or read. */
@@ -52,6 +67,8 @@ interface Tracked {
   updatedAt: string;
   /** Working memory may differ from the store (a failed write): resync before the next use. */
   dirty: boolean;
+  /** Highest WAL LSN whose ops working memory includes (what the next save records). */
+  walLsn: number;
 }
 
 /** A session a request holds the lock of. */
@@ -85,6 +102,7 @@ export class SessionManager {
   private flushing: Promise<void> = Promise.resolve();
   private unavailable: NautilusError | null = null;
   private closed = false;
+  private highestWalLsn = 0;
 
   constructor(private readonly o: SessionManagerOptions) {}
 
@@ -94,12 +112,49 @@ export class SessionManager {
     try {
       await this.o.store.open();
       const rows = await this.o.store.loadAllOpen();
-      for (const row of rows) this.restore(row);
+      for (const row of rows) {
+        this.highestWalLsn = Math.max(this.highestWalLsn, row.walLsn);
+        this.restore(row);
+      }
     } catch (x) {
       this.unavailable = storeUnavailable(x);
       this.o.warn(`session store unavailable, session requests are refused: ${describe(x)}`);
     }
     return { sessions: this.tracked.size, ms: performance.now() - started };
+  }
+
+  /** The highest WAL LSN an open session's row recorded at start() (the WAL never reuses it). */
+  get maxWalLsn(): number {
+    return this.highestWalLsn;
+  }
+
+  /**
+   * WAL recovery: applies one record's ops through the same path as a live request and saves
+   * the session (synchronously, in either mode) with `walLsn = record.lsn`. A record at or
+   * below the session's stored LSN is already in the store; a closed session takes no more.
+   */
+  async replay(record: ReplayRecord): Promise<ReplayOutcome> {
+    this.checkUsable();
+    if (!isSessionOps(record.ops)) {
+      throw new NautilusError(
+        'NAU_WAL_BAD_RECORD',
+        `WAL record ${record.lsn} (session ${record.sid}): ops are not session operations`,
+        500,
+        { session_id: record.sid, lsn: record.lsn },
+      );
+    }
+    const ops = record.ops;
+    const release = await this.lock(record.sid);
+    try {
+      const row = await this.syncFromStore(record.sid);
+      if (row?.status === 'closed') return 'closed';
+      const t = this.tracked.get(record.sid);
+      if (t !== undefined && t.walLsn >= record.lsn) return 'already-applied';
+      await this.commit(record.sid, ops, record.lsn, { sync: true, at: new Date(record.ts) });
+      return 'applied';
+    } finally {
+      await release();
+    }
   }
 
   /** Whether session requests can be served (false after a store failure at startup). */
@@ -312,6 +367,7 @@ export class SessionManager {
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
       dirty: false,
+      walLsn: row.walLsn,
     });
   }
 
@@ -319,25 +375,29 @@ export class SessionManager {
     sessionId: string,
     ops: readonly SessionOp[],
     walLsn: number,
+    replay?: { readonly sync: true; readonly at: Date },
   ): Promise<{ ruleTrace: readonly string[] }> {
-    const now = this.o.clock().toISOString();
+    // Replay dates the session by its record (an idle session is not revived by a restart).
+    const now = (replay?.at ?? this.o.clock()).toISOString();
     let t = this.tracked.get(sessionId);
     if (t === undefined) {
-      t = { version: 0, createdAt: now, updatedAt: now, dirty: false };
+      t = { version: 0, createdAt: now, updatedAt: now, dirty: false, walLsn: 0 };
       this.tracked.set(sessionId, t);
     }
     const applied = this.o.engine.apply(ops);
     t.updatedAt = now;
-    if (this.o.mode === 'async') {
+    t.walLsn = Math.max(t.walLsn, walLsn);
+    if (this.o.mode === 'async' && replay === undefined) {
       this.pending.add(sessionId);
       this.scheduleFlush();
       return applied;
     }
-    await this.save(sessionId, t, walLsn);
+    await this.save(sessionId, t, replay?.at);
     return applied;
   }
 
-  private async save(sessionId: string, t: Tracked, walLsn: number): Promise<void> {
+  private async save(sessionId: string, t: Tracked, at?: Date): Promise<void> {
+    const walLsn = t.walLsn;
     try {
       const saved = await this.o.store.save({
         sessionId,
@@ -345,12 +405,13 @@ export class SessionManager {
         state: { v: 1, facts: this.o.engine.facts(sessionId) } satisfies StoredState,
         walLsn,
         expectedVersion: t.version,
-        now: this.o.clock(),
+        now: at ?? this.o.clock(),
       });
       t.version = saved.version;
       t.createdAt = saved.createdAt;
       t.updatedAt = saved.updatedAt;
       t.dirty = false;
+      this.o.onSaved?.(sessionId, walLsn);
     } catch (x) {
       // Working memory now holds what the store does not: resync before the next use.
       t.dirty = true;
@@ -377,7 +438,7 @@ export class SessionManager {
         release = await this.lock(id);
         if (!this.pending.delete(id)) continue;
         const t = this.tracked.get(id);
-        if (t !== undefined) await this.save(id, t, 0);
+        if (t !== undefined) await this.save(id, t);
       } catch (x) {
         if (x instanceof NautilusError && x.code === 'NAU_STORE_UNAVAILABLE') {
           // Working memory still holds what the callers were told: keep it queued (a resync
@@ -415,7 +476,7 @@ export class SessionManager {
         sessionId,
         status: 'closed',
         state: { v: 1, facts } satisfies StoredState,
-        walLsn: 0,
+        walLsn: t?.walLsn ?? 0,
         expectedVersion: t?.version ?? 0,
         now: this.o.clock(),
       });
@@ -423,6 +484,7 @@ export class SessionManager {
       if (wasPending) this.pending.add(sessionId);
       throw x instanceof NautilusError && x.code === 'NAU_STORE_CONFLICT' ? x : storeUnavailable(x);
     }
+    if (t !== undefined) this.o.onSaved?.(sessionId, t.walLsn);
     await this.o.onClosed(sessionId, reason, facts);
     this.o.engine.drop(sessionId);
     this.tracked.delete(sessionId);

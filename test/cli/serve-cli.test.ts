@@ -70,7 +70,10 @@ describe('nautilus serve', () => {
           /--no-auth is only allowed on a loopback address, not 0\.0\.0\.0/,
         ),
         refused(['--config', copy.config, '--no-auth'], /api\.keys are configured/),
-        refused(['--config', copy.config, '--wal-enabled'], /no write-ahead log yet/),
+        refused(
+          ['--config', copy.config, '--wal-repair', 'truncate-at-first-bad'],
+          /--wal-repair: the WAL is not enabled/,
+        ),
         refused(
           ['--config', remote.config, '--air-gapped'],
           /--air-gapped.*\n.*sources tickets: rest source on tickets\.example\.com/,

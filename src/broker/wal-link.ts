@@ -1,0 +1,202 @@
+// The broker's side of the write-ahead log (DESIGN.md, "Persistence and the WAL"): opening and
+// recovering it before the broker answers, appending each session request's ops before they are
+// applied, and checkpointing only what the session store already holds.
+//
+// Checkpoint rule: an LSN is "done" once a store write of its session included it (the manager's
+// onSaved). LSNs are contiguous, so the WAL may drop everything up to the highest LSN below which
+// every LSN is done. A record whose store write never happens (the write failed and the process
+// went on) holds the checkpoint back until a later write of its session, or a restart, covers it.
+import { NautilusError } from '../errors.ts';
+import type { SessionManager } from '../session/manager.ts';
+import type { SessionOp } from '../session/ops.ts';
+import { type WalStats, WalWriter } from '../wal/index.ts';
+
+/** How many newly done LSNs trigger a checkpoint (a rolled segment triggers one too). */
+const CHECKPOINT_EVERY = 256;
+
+export const WAL_REPAIR_HINT = '--wal-repair truncate-at-first-bad';
+
+export interface WalLinkOptions {
+  readonly path: string;
+  readonly segmentBytes: number;
+  readonly maxBytes: number;
+  readonly minFreeBytes: number;
+  readonly repair?: 'truncate-at-first-bad';
+  /** False when the store is not durable (memory): nothing may leave the WAL then. */
+  readonly checkpoints: boolean;
+  readonly warn: (message: string) => void;
+  /** The writer failed (fdatasync): session writes are refused from now on. */
+  readonly onFailed: (error: NautilusError) => void;
+}
+
+export interface WalRecovery {
+  readonly records: number;
+  readonly applied: number;
+  readonly skipped: number;
+  /** Records left in the WAL because their session could not take them (quarantined row). */
+  readonly kept: number;
+  readonly ms: number;
+}
+
+export class WalLink {
+  /** Every LSN at or below this is in the store. */
+  private doneUpTo: number;
+  private readonly done = new Set<number>();
+  /** Per session, LSNs appended whose store write has not happened yet. */
+  private readonly waiting = new Map<string, number[]>();
+  private checkpointedAt: number;
+  private checkpointing = false;
+  private closed = false;
+
+  private constructor(
+    private readonly writer: WalWriter,
+    private readonly o: WalLinkOptions,
+  ) {
+    this.doneUpTo = writer.lastLsn;
+    this.checkpointedAt = writer.stats().checkpointLsn;
+  }
+
+  /**
+   * Opens the WAL and replays, through `sessions.replay`, every record the store does not have.
+   * Call after `sessions.start()` and before the broker answers.
+   */
+  static async open(
+    sessions: SessionManager,
+    o: WalLinkOptions,
+  ): Promise<{ link: WalLink; recovery: WalRecovery }> {
+    const started = performance.now();
+    let link: WalLink;
+    const writer = await WalWriter.open(o.path, {
+      segmentBytes: o.segmentBytes,
+      maxBytes: o.maxBytes,
+      minFreeBytes: o.minFreeBytes,
+      nextLsnAtLeast: sessions.maxWalLsn + 1,
+      repairHint: WAL_REPAIR_HINT,
+      ...(o.repair === undefined ? {} : { repair: o.repair }),
+      warn: o.warn,
+      hooks: {
+        onFailed: (error) => {
+          o.warn(`the WAL failed, session requests are refused: ${error.message}`);
+          o.onFailed(error);
+        },
+      },
+    });
+    let records = 0;
+    let applied = 0;
+    let skipped = 0;
+    let kept = 0;
+    try {
+      if (!sessions.available) {
+        // The store is down: nothing can be replayed, so nothing may be checkpointed.
+        kept = -1;
+      } else {
+        for await (const r of writer.recovery.readRecords()) {
+          records++;
+          try {
+            const outcome = await sessions.replay(r);
+            if (outcome === 'applied') applied++;
+            else skipped++;
+          } catch (x) {
+            if (x instanceof NautilusError && x.code === 'NAU_STORE_CORRUPT') {
+              kept++;
+              o.warn(`WAL record ${r.lsn} kept for session ${r.sid}: ${x.message}`);
+              continue;
+            }
+            throw x;
+          }
+        }
+      }
+      link = new WalLink(writer, o);
+      if (kept === 0 && o.checkpoints && writer.lastLsn > 0) {
+        await writer.checkpoint(writer.lastLsn, { roll: false });
+        link.checkpointedAt = writer.lastLsn;
+      } else if (kept !== 0) {
+        // Hold everything back: only a later restart that can replay them may drop them.
+        link.doneUpTo = -1;
+      }
+    } catch (x) {
+      await writer.close().catch(() => {});
+      throw x;
+    }
+    return {
+      link,
+      recovery: {
+        records,
+        applied,
+        skipped,
+        kept: Math.max(0, kept),
+        ms: performance.now() - started,
+      },
+    };
+  }
+
+  /** The error that stopped the writer, or null. */
+  get failed(): NautilusError | null {
+    return this.writer.failed;
+  }
+
+  /** Step 7: the commit point. Resolves once the record is durable. */
+  async append(sessionId: string, requestId: string, ts: number, ops: readonly SessionOp[]) {
+    const { lsn } = await this.writer.append({ sid: sessionId, rid: requestId, ts, ops });
+    const list = this.waiting.get(sessionId);
+    if (list === undefined) this.waiting.set(sessionId, [lsn]);
+    else list.push(lsn);
+    return lsn;
+  }
+
+  /** A store write of the session includes every LSN up to `walLsn` (SessionManager.onSaved). */
+  saved(sessionId: string, walLsn: number): void {
+    const list = this.waiting.get(sessionId);
+    if (list === undefined) return;
+    const left = list.filter((lsn) => {
+      if (lsn > walLsn) return true;
+      this.done.add(lsn);
+      return false;
+    });
+    if (left.length === 0) this.waiting.delete(sessionId);
+    else this.waiting.set(sessionId, left);
+    if (this.doneUpTo < 0) return;
+    while (this.done.delete(this.doneUpTo + 1)) this.doneUpTo++;
+    this.maybeCheckpoint();
+  }
+
+  stats(): WalStats {
+    return this.writer.stats();
+  }
+
+  /** Waits for queued appends, drops what the store holds, releases the WAL. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.o.checkpoints && this.writer.failed === null && this.doneUpTo > this.checkpointedAt) {
+      await this.writer
+        .checkpoint(this.doneUpTo)
+        .catch((x: unknown) => this.o.warn(`WAL checkpoint at close: ${describe(x)}`));
+    }
+    await this.writer.close();
+  }
+
+  private maybeCheckpoint(): void {
+    if (!this.o.checkpoints || this.checkpointing || this.closed || this.doneUpTo < 0) return;
+    if (this.writer.failed !== null || this.doneUpTo <= this.checkpointedAt) return;
+    const rolled = this.writer.stats().segments > 1;
+    if (!rolled && this.doneUpTo - this.checkpointedAt < CHECKPOINT_EVERY) return;
+    const upTo = this.doneUpTo;
+    this.checkpointing = true;
+    this.writer
+      .checkpoint(upTo, { roll: false })
+      .then(
+        () => {
+          this.checkpointedAt = upTo;
+        },
+        (x: unknown) => this.o.warn(`WAL checkpoint up to LSN ${upTo}: ${describe(x)}`),
+      )
+      .finally(() => {
+        this.checkpointing = false;
+      });
+  }
+}
+
+function describe(x: unknown): string {
+  return x instanceof Error ? x.message : String(x);
+}
