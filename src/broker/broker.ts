@@ -185,7 +185,9 @@ export class Broker {
     const warn = options.warn ?? ((m: string) => process.stderr.write(`nautilus: ${m}\n`));
     let config = loadConfig(path, options.env === undefined ? {} : { env: options.env });
     if (options.overrides !== undefined) config = applyOverrides(config, options.overrides);
-    const policy = loadPolicy(config, clock);
+    // WAL replay runs the policy at each record's time; otherwise the engine reads the broker's.
+    let replayAt: Date | null = null;
+    const policy = loadPolicy(config, () => replayAt ?? clock());
     const sources = new SourceRegistry(config.sources);
     const agents = new AgentRegistry(config.agents);
     const a = config.analysis;
@@ -252,6 +254,9 @@ export class Broker {
           minFreeBytes: p.wal_min_free_bytes,
           ...(options.walRepair === undefined ? {} : { repair: options.walRepair }),
           checkpoints: store.backend !== 'memory',
+          replayingAt: (at) => {
+            replayAt = at;
+          },
           warn,
           onFailed: options.onWalFailed ?? (() => {}),
         });

@@ -24,6 +24,8 @@ export interface WalLinkOptions {
   readonly repair?: 'truncate-at-first-bad';
   /** False when the store is not durable (memory): nothing may leave the WAL then. */
   readonly checkpoints: boolean;
+  /** Sets the engine's clock to a record's time while it is replayed (null: the live clock). */
+  readonly replayingAt?: (at: Date | null) => void;
   readonly warn: (message: string) => void;
   /** The writer failed (fdatasync): session writes are refused from now on. */
   readonly onFailed: (error: NautilusError) => void;
@@ -93,6 +95,7 @@ export class WalLink {
         for await (const r of writer.recovery.readRecords()) {
           records++;
           try {
+            o.replayingAt?.(new Date(r.ts));
             const outcome = await sessions.replay(r);
             if (outcome === 'applied') applied++;
             else skipped++;
@@ -103,6 +106,8 @@ export class WalLink {
               continue;
             }
             throw x;
+          } finally {
+            o.replayingAt?.(null);
           }
         }
       }
