@@ -9,7 +9,7 @@
 import { NautilusError } from '../errors.ts';
 import type { SessionManager } from '../session/manager.ts';
 import type { SessionOp } from '../session/ops.ts';
-import { type WalStats, WalWriter } from '../wal/index.ts';
+import { nodeWalFs, type WalFs, type WalStats, WalWriter, walIdentity } from '../wal/index.ts';
 
 /** How many newly done LSNs trigger a checkpoint (a rolled segment triggers one too). */
 const CHECKPOINT_EVERY = 256;
@@ -22,6 +22,8 @@ export interface WalLinkOptions {
   readonly maxBytes: number;
   readonly minFreeBytes: number;
   readonly repair?: 'truncate-at-first-bad';
+  /** The WAL's file system (default: the real one; tests inject faults). */
+  readonly fs?: WalFs;
   /** False when the store is not durable (memory): nothing may leave the WAL then. */
   readonly checkpoints: boolean;
   /** Sets the engine's clock to a record's time while it is replayed (null: the live clock). */
@@ -68,7 +70,9 @@ export class WalLink {
   ): Promise<{ link: WalLink; recovery: WalRecovery }> {
     const started = performance.now();
     let link: WalLink;
+    const fs = o.fs ?? nodeWalFs;
     const writer = await WalWriter.open(o.path, {
+      fs,
       segmentBytes: o.segmentBytes,
       maxBytes: o.maxBytes,
       minFreeBytes: o.minFreeBytes,
@@ -88,6 +92,7 @@ export class WalLink {
     let skipped = 0;
     let kept = 0;
     try {
+      sessions.attachWal(await walIdentity(fs, o.path, writer.recovery.recordCount));
       if (!sessions.available) {
         // The store is down: nothing can be replayed, so nothing may be checkpointed.
         kept = -1;
@@ -110,6 +115,7 @@ export class WalLink {
             o.replayingAt?.(null);
           }
         }
+        await sessions.finishReplay();
       }
       link = new WalLink(writer, o);
       if (kept === 0 && o.checkpoints && writer.lastLsn > 0) {

@@ -4,7 +4,13 @@
 // (where is printed), 2 bad arguments or unreadable path.
 import type { Command, CommanderError } from 'commander';
 import { NautilusError } from '../errors.ts';
-import { inspectWal, type WalInspection, type WalRepair } from '../wal/index.ts';
+import {
+  inspectWal,
+  LOCK_FILE,
+  WAL_ID_FILE,
+  type WalInspection,
+  type WalRepair,
+} from '../wal/index.ts';
 
 export interface WalCommandIo {
   readonly out: (text: string) => void;
@@ -67,7 +73,7 @@ function render(w: WalInspection, allSessions: boolean): string {
   for (const r of scan.repairs) out += tornTail(r);
   const fences = w.segments.reduce((n, s) => n + s.fences, 0);
   if (fences > 0) out += `fences: ${fences} (LSN ranges abandoned after an operator truncation)\n`;
-  const others = scan.otherFiles.filter((f) => f !== 'wal.lock');
+  const others = scan.otherFiles.filter((f) => f !== LOCK_FILE && f !== WAL_ID_FILE);
   if (others.length > 0) out += `other files: ${others.join(', ')}\n`;
   if (w.sessions.length > 0) {
     const shown = allSessions ? w.sessions : w.sessions.slice(0, 20);

@@ -5,6 +5,7 @@
 // processes: under the lock, a row written by another process since we last saw it replaces
 // this process's copy of the session before the request runs.
 import { NautilusError } from '../errors.ts';
+import { failpoint } from '../failpoint.ts';
 import { isSessionOps, type SessionOp } from './ops.ts';
 import type { SessionRecord, SessionStore } from './store/types.ts';
 
@@ -24,6 +25,12 @@ export type PersistenceMode = 'synchronous' | 'async';
 interface StoredState {
   readonly v: 1;
   readonly facts: SessionOp[];
+  /**
+   * Per WAL (by its id), the highest LSN whose ops these facts include. Several processes may
+   * share a store, each with its own WAL: every writer carries the others' entries forward, so
+   * each process's recovery can tell which of its records a row already holds.
+   */
+  readonly wal?: Readonly<Record<string, number>>;
 }
 
 export interface SessionManagerOptions {
@@ -67,8 +74,8 @@ interface Tracked {
   updatedAt: string;
   /** Working memory may differ from the store (a failed write): resync before the next use. */
   dirty: boolean;
-  /** Highest WAL LSN whose ops working memory includes (what the next save records). */
-  walLsn: number;
+  /** Per WAL id, the highest LSN whose ops working memory includes (see StoredState.wal). */
+  wal: Record<string, number>;
 }
 
 /** A session a request holds the lock of. */
@@ -103,6 +110,10 @@ export class SessionManager {
   private unavailable: NautilusError | null = null;
   private closed = false;
   private highestWalLsn = 0;
+  /** The id of this process's WAL (attachWal), or null without one. */
+  private walId: string | null = null;
+  /** Sessions replayed but not saved yet (finishReplay saves each once). */
+  private readonly replayed = new Set<string>();
 
   constructor(private readonly o: SessionManagerOptions) {}
 
@@ -123,18 +134,26 @@ export class SessionManager {
     return { sessions: this.tracked.size, ms: performance.now() - started };
   }
 
-  /** The highest WAL LSN an open session's row recorded at start() (the WAL never reuses it). */
+  /** The highest `wal_lsn` column of an open session's row at start() (LSNs are never reused). */
   get maxWalLsn(): number {
     return this.highestWalLsn;
   }
 
+  /** Names this process's WAL: commits' LSNs are recorded under its id from now on. */
+  attachWal(walId: string): void {
+    this.walId = walId;
+  }
+
   /**
-   * WAL recovery: applies one record's ops through the same path as a live request and saves
-   * the session (synchronously, in either mode) with `walLsn = record.lsn`. A record at or
-   * below the session's stored LSN is already in the store; a closed session takes no more.
+   * WAL recovery: applies one record's ops through the same path as a live request (the session
+   * is dated by the record). A record the row already holds (per this WAL's id) is skipped, and a
+   * closed session takes no more. Nothing is written until finishReplay(), which saves every
+   * replayed session once: recovery costs one store write per session, not per record.
    */
   async replay(record: ReplayRecord): Promise<ReplayOutcome> {
     this.checkUsable();
+    const walId = this.walId;
+    if (walId === null) throw new Error('SessionManager.replay before attachWal');
     if (!isSessionOps(record.ops)) {
       throw new NautilusError(
         'NAU_WAL_BAD_RECORD',
@@ -146,15 +165,37 @@ export class SessionManager {
     const ops = record.ops;
     const release = await this.lock(record.sid);
     try {
-      const row = await this.syncFromStore(record.sid);
-      if (row?.status === 'closed') return 'closed';
+      // A session replayed already is ahead of its row (syncFromStore would reload the row).
+      if (!this.replayed.has(record.sid)) {
+        const row = await this.syncFromStore(record.sid);
+        if (row?.status === 'closed') return 'closed';
+      }
       const t = this.tracked.get(record.sid);
-      if (t !== undefined && t.walLsn >= record.lsn) return 'already-applied';
-      await this.commit(record.sid, ops, record.lsn, { sync: true, at: new Date(record.ts) });
+      if (t !== undefined && (t.wal[walId] ?? 0) >= record.lsn) return 'already-applied';
+      await this.commit(record.sid, ops, record.lsn, { at: new Date(record.ts) });
+      this.replayed.add(record.sid);
       return 'applied';
     } finally {
       await release();
     }
+  }
+
+  /** Ends WAL recovery: saves every session replay changed (synchronously, in either mode). */
+  async finishReplay(): Promise<number> {
+    const ids = [...this.replayed];
+    for (const id of ids) {
+      const release = await this.lock(id);
+      try {
+        const t = this.tracked.get(id);
+        if (t !== undefined) await this.save(id, t, new Date(t.updatedAt));
+        this.replayed.delete(id);
+        // A crash here leaves recovery half done: this session stored, the next ones not yet.
+        failpoint('recovery');
+      } finally {
+        await release();
+      }
+    }
+    return ids.length;
   }
 
   /** Whether session requests can be served (false after a store failure at startup). */
@@ -329,7 +370,7 @@ export class SessionManager {
     let row: SessionRecord | null;
     try {
       // With writes still queued (async mode) this process is ahead of the store.
-      if (this.pending.has(sessionId)) return null;
+      if (this.pending.has(sessionId) || this.replayed.has(sessionId)) return null;
       row = await this.o.store.load(sessionId);
     } catch (x) {
       throw storeUnavailable(x);
@@ -367,7 +408,7 @@ export class SessionManager {
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
       dirty: false,
-      walLsn: row.walLsn,
+      wal: { ...state.wal },
     });
   }
 
@@ -375,34 +416,43 @@ export class SessionManager {
     sessionId: string,
     ops: readonly SessionOp[],
     walLsn: number,
-    replay?: { readonly sync: true; readonly at: Date },
+    replay?: { readonly at: Date },
   ): Promise<{ ruleTrace: readonly string[] }> {
     // Replay dates the session by its record (an idle session is not revived by a restart).
     const now = (replay?.at ?? this.o.clock()).toISOString();
     let t = this.tracked.get(sessionId);
     if (t === undefined) {
-      t = { version: 0, createdAt: now, updatedAt: now, dirty: false, walLsn: 0 };
+      t = { version: 0, createdAt: now, updatedAt: now, dirty: false, wal: {} };
       this.tracked.set(sessionId, t);
     }
     const applied = this.o.engine.apply(ops);
     t.updatedAt = now;
-    t.walLsn = Math.max(t.walLsn, walLsn);
-    if (this.o.mode === 'async' && replay === undefined) {
+    if (walLsn > 0 && this.walId !== null) {
+      t.wal[this.walId] = Math.max(t.wal[this.walId] ?? 0, walLsn);
+    }
+    if (replay !== undefined) return applied;
+    if (this.o.mode === 'async') {
       this.pending.add(sessionId);
       this.scheduleFlush();
       return applied;
     }
-    await this.save(sessionId, t, replay?.at);
+    failpoint('before-store-write');
+    await this.save(sessionId, t);
     return applied;
   }
 
+  /** The LSN of this process's WAL the session includes (the row's `wal_lsn` column). */
+  private walLsnOf(t: Tracked): number {
+    return this.walId === null ? 0 : (t.wal[this.walId] ?? 0);
+  }
+
   private async save(sessionId: string, t: Tracked, at?: Date): Promise<void> {
-    const walLsn = t.walLsn;
+    const walLsn = this.walLsnOf(t);
     try {
       const saved = await this.o.store.save({
         sessionId,
         status: 'open',
-        state: { v: 1, facts: this.o.engine.facts(sessionId) } satisfies StoredState,
+        state: { v: 1, facts: this.o.engine.facts(sessionId), wal: t.wal } satisfies StoredState,
         walLsn,
         expectedVersion: t.version,
         now: at ?? this.o.clock(),
@@ -438,7 +488,10 @@ export class SessionManager {
         release = await this.lock(id);
         if (!this.pending.delete(id)) continue;
         const t = this.tracked.get(id);
-        if (t !== undefined) await this.save(id, t);
+        if (t !== undefined) {
+          failpoint('before-store-write');
+          await this.save(id, t);
+        }
       } catch (x) {
         if (x instanceof NautilusError && x.code === 'NAU_STORE_UNAVAILABLE') {
           // Working memory still holds what the callers were told: keep it queued (a resync
@@ -475,8 +528,8 @@ export class SessionManager {
       await this.o.store.save({
         sessionId,
         status: 'closed',
-        state: { v: 1, facts } satisfies StoredState,
-        walLsn: t?.walLsn ?? 0,
+        state: { v: 1, facts, wal: t?.wal ?? {} } satisfies StoredState,
+        walLsn: t === undefined ? 0 : this.walLsnOf(t),
         expectedVersion: t?.version ?? 0,
         now: this.o.clock(),
       });
@@ -484,7 +537,7 @@ export class SessionManager {
       if (wasPending) this.pending.add(sessionId);
       throw x instanceof NautilusError && x.code === 'NAU_STORE_CONFLICT' ? x : storeUnavailable(x);
     }
-    if (t !== undefined) this.o.onSaved?.(sessionId, t.walLsn);
+    if (t !== undefined) this.o.onSaved?.(sessionId, this.walLsnOf(t));
     await this.o.onClosed(sessionId, reason, facts);
     this.o.engine.drop(sessionId);
     this.tracked.delete(sessionId);
@@ -494,7 +547,13 @@ export class SessionManager {
 function stateOf(row: SessionRecord): StoredState | null {
   const s = row.state as Partial<StoredState> | null;
   if (s === null || typeof s !== 'object' || s.v !== 1 || !isSessionOps(s.facts)) return null;
+  if (s.wal !== undefined && !isWalMap(s.wal)) return null;
   return s as StoredState;
+}
+
+function isWalMap(x: unknown): x is Record<string, number> {
+  if (x === null || typeof x !== 'object' || Array.isArray(x)) return false;
+  return Object.values(x).every((v) => Number.isSafeInteger(v) && (v as number) >= 0);
 }
 
 function sessionClosed(sessionId: string, at: string | null): NautilusError {

@@ -32,6 +32,7 @@ export {
   type WalFs,
   type WalOpenMode,
 } from './fs.ts';
+export { WAL_ID_FILE, walIdentity } from './identity.ts';
 export { inspectWal, type WalInspection, type WalSessionSummary } from './inspect.ts';
 export {
   acquireWalLock,

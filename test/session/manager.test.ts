@@ -222,3 +222,89 @@ describe('a store unavailable at startup', () => {
     }
   });
 });
+
+describe('WAL replay with two processes on one store (each with its own WAL)', () => {
+  // a's WAL is "wal-a", b's "wal-b"; LSNs of different WALs say nothing about each other.
+  const commitAt = (m: SessionManager, id: string, o: SessionOp[], lsn: number) =>
+    m.withSession(id, (s) => s.commit(o, lsn));
+  const replay = (m: SessionManager, sid: string, lsn: number, o: SessionOp[]) =>
+    m.replay({ lsn, sid, ts: T0, ops: o });
+
+  test('a record the row holds is skipped even after the other process wrote the row', async () => {
+    const c = cluster();
+    const a = await c.node();
+    const b = await c.node();
+    try {
+      a.manager.attachWal('wal-a');
+      b.manager.attachWal('wal-b');
+      const r1 = ops('s', 'r1', 'vulns', true);
+      await commitAt(a.manager, 's', r1, 1);
+      // b's WAL is further along than a's: a single LSN per row would now say 5.
+      await commitAt(b.manager, 's', ops('s', 'r2', 'vulns'), 5);
+      await a.manager.shutdown();
+      // a restarts; its WAL holds record 1 (stored) and record 2 (never stored: a crashed).
+      const a2 = await c.node();
+      a2.manager.attachWal('wal-a');
+      const r3 = ops('s', 'r3', 'vulns');
+      assert.equal(await replay(a2.manager, 's', 1, r1), 'already-applied');
+      assert.equal(await replay(a2.manager, 's', 2, r3), 'applied', "not hidden by b's LSN 5");
+      assert.equal(await a2.manager.finishReplay(), 1);
+      assert.deepEqual(exposureIds((await a2.manager.info('s'))?.facts ?? []), ['r1', 'r2', 'r3']);
+      // b's next request sees a's replayed record, and keeps a's entry in the row.
+      await commitAt(b.manager, 's', ops('s', 'r4', 'vulns'), 6);
+      await a2.manager.shutdown();
+      const a3 = await c.node();
+      a3.manager.attachWal('wal-a');
+      assert.equal(await replay(a3.manager, 's', 2, r3), 'already-applied');
+      assert.equal(await a3.manager.finishReplay(), 0);
+      assert.deepEqual(exposureIds((await a3.manager.info('s'))?.facts ?? []), [
+        'r1',
+        'r2',
+        'r3',
+        'r4',
+      ]);
+      await a3.manager.shutdown();
+    } finally {
+      await b.manager.shutdown();
+    }
+  });
+
+  test('replay writes each session once, however many records it applies', async () => {
+    const c = cluster();
+    const a = await c.node();
+    a.manager.attachWal('wal-a');
+    await commitAt(a.manager, 's', ops('s', 'r1', 'vulns', true), 1);
+    await a.manager.shutdown();
+    const a2 = await c.node();
+    try {
+      a2.manager.attachWal('wal-a');
+      for (let lsn = 2; lsn <= 6; lsn++) {
+        assert.equal(await replay(a2.manager, 's', lsn, ops('s', `r${lsn}`, 'vulns')), 'applied');
+      }
+      assert.equal(await replay(a2.manager, 't', 7, ops('t', 'r7', 'vulns', true)), 'applied');
+      assert.equal(await a2.manager.finishReplay(), 2);
+      const db = new Database(c.path, { readonly: true });
+      try {
+        const rows = db
+          .prepare('SELECT session_id, version, wal_lsn FROM sessions ORDER BY session_id')
+          .all();
+        assert.deepEqual(rows, [
+          { session_id: 's', version: 2, wal_lsn: 6 },
+          { session_id: 't', version: 1, wal_lsn: 7 },
+        ]);
+      } finally {
+        db.close();
+      }
+      assert.deepEqual(exposureIds((await a2.manager.info('s'))?.facts ?? []), [
+        'r1',
+        'r2',
+        'r3',
+        'r4',
+        'r5',
+        'r6',
+      ]);
+    } finally {
+      await a2.manager.shutdown();
+    }
+  });
+});
