@@ -14,13 +14,15 @@ import {
   loadConfig,
 } from '../config/index.ts';
 import { NautilusError } from '../errors.ts';
+import { failpoint } from '../failpoint.ts';
 import { type OpenSession, SessionManager } from '../session/manager.ts';
-import { type Exposure, requestOps } from '../session/ops.ts';
+import { type Exposure, requestOps, type SessionOp } from '../session/ops.ts';
 import {
   createSessionStore,
   type SessionStore,
   withMemoryFallback,
 } from '../session/store/index.ts';
+import type { WalFs, WalStats } from '../wal/index.ts';
 import {
   type ExposureEntry,
   type ExposureFlag,
@@ -36,6 +38,7 @@ import {
   notify,
   ObservedSessionStore,
   observedSessionEngine,
+  observedWalHooks,
   type SourceObservation,
 } from './observer.ts';
 import type { RoutingOutcome, SourceVerdict } from './policy-engine.ts';
@@ -74,6 +77,8 @@ export interface BrokerOptions {
    * then on; a server should exit non-zero (default: a warning).
    */
   readonly onWalFailed?: (error: NautilusError) => void;
+  /** With the WAL: the file system it runs on (default: the real one; tests inject FaultFs). */
+  readonly walFs?: WalFs;
 }
 
 export interface BrokerResponse {
@@ -112,6 +117,8 @@ interface Timings {
   sources: SourceObservation[];
   /** The session's flags before the request (null: no session or no observer). */
   flagsBefore: readonly string[] | null;
+  /** WAL mode: the session's facts before routing, put back when the WAL append fails. */
+  sessionBefore: readonly SessionOp[] | null;
   newFlags: string[];
   outcome: AuditOutcome | null;
 }
@@ -253,15 +260,21 @@ export class Broker {
           maxBytes: p.wal_max_bytes,
           minFreeBytes: p.wal_min_free_bytes,
           ...(options.walRepair === undefined ? {} : { repair: options.walRepair }),
+          ...(options.walFs === undefined ? {} : { fs: options.walFs }),
           checkpoints: store.backend !== 'memory',
           replayingAt: (at) => {
             replayAt = at;
           },
           warn,
           onFailed: options.onWalFailed ?? (() => {}),
+          ...(observer === null ? {} : { hooks: observedWalHooks(observer, warn) }),
         });
         wal = opened.link;
         walRecovery = opened.recovery;
+        const { tornTailBytes, truncatedBytes } = wal.stats().recovery;
+        notify(observer, warn, (o) =>
+          o.onWalRecovery?.({ ...opened.recovery, tornTailBytes, truncatedBytes }),
+        );
       } catch (x) {
         await sessions.shutdown().catch(() => {});
         await Promise.allSettled([...adapters.values()].map((a) => a.close()));
@@ -345,6 +358,12 @@ export class Broker {
     return this.sessions.size;
   }
 
+  /** The WAL's counters and positions (null without the WAL; metrics read it at scrape time). */
+  walStatus(): BrokerWalStatus | null {
+    if (this.wal === null) return null;
+    return { ...this.wal.stats(), durableLsn: this.wal.durableLsn };
+  }
+
   /** The JWKS that verifies this broker's attestations (empty when attestation is off). */
   jwks(): Jwks {
     return this.attestor === null ? { keys: [] } : this.attestor.jwks();
@@ -375,6 +394,7 @@ export class Broker {
       attest: 0,
       sources: [],
       flagsBefore: null,
+      sessionBefore: null,
       newFlags: [],
       outcome: null,
     };
@@ -478,8 +498,11 @@ export class Broker {
     started: number,
   ): Promise<BrokerResponse> {
     {
-      if (session !== null && this.observer !== null)
-        t.flagsBefore = exposureFlags(this.sessionEngine.facts(session.id)).map((f) => f.flag);
+      if (session !== null && (this.observer !== null || this.wal !== null)) {
+        const before = this.sessionEngine.facts(session.id);
+        if (this.wal !== null) t.sessionBefore = before;
+        if (this.observer !== null) t.flagsBefore = exposureFlags(before).map((f) => f.flag);
+      }
       const mark = performance.now();
       const routing = this.policy.policy.route({
         requestId,
@@ -597,13 +620,17 @@ export class Broker {
       });
       // Step 7 (WAL mode): the commit point; the store write records the LSN it includes.
       // Flags the routing run raised are applied already; replay needs them before the ops.
-      const lsn =
-        this.wal === null
-          ? 0
-          : await this.wal.append(session.id, requestId, now.getTime(), [
-              ...this.sessionEngine.opsOf(session.id, routing.sessionFacts),
-              ...ops,
-            ]);
+      let lsn = 0;
+      if (this.wal !== null) {
+        const raised = this.sessionEngine.opsOf(session.id, routing.sessionFacts);
+        try {
+          lsn = await this.wal.append(session.id, requestId, now.getTime(), [...raised, ...ops]);
+        } catch (x) {
+          // Not durable, so not applied: a refused request leaves no flag behind either.
+          if (raised.length > 0) this.sessionEngine.restore(session.id, t.sessionBefore ?? []);
+          throw x;
+        }
+      }
       await session.commit(ops, lsn);
       const facts = this.sessionEngine.facts(session.id);
       exposure = exposureSummary(facts);
@@ -657,6 +684,8 @@ export class Broker {
       jti,
     );
     await this.appendAudit(event);
+    // Crash tests: the session's ops are stored (queued in async mode), the answer not yet sent.
+    if (session !== null) failpoint('before-response');
     return {
       request_id: requestId,
       agent_id: agent.id,
@@ -781,6 +810,11 @@ function openStore(config: LoadedConfig, warn: (m: string) => void): SessionStor
   return withMemoryFallback(store, (why) =>
     warn(`session store unavailable (${why}); FALLING BACK TO MEMORY: sessions are not durable`),
   );
+}
+
+export interface BrokerWalStatus extends WalStats {
+  /** Every WAL record at or below this LSN is in the session store (see WalLink.durableLsn). */
+  readonly durableLsn: number;
 }
 
 export interface SessionView {

@@ -3,10 +3,16 @@ export {
   Broker,
   type BrokerOptions,
   type BrokerResponse,
+  type BrokerWalStatus,
   type SessionView,
 } from './broker.ts';
 export type { FetchResult, SourceData, SourceFailure } from './fetch.ts';
-export type { BrokerObserver, RequestObservation, SourceObservation } from './observer.ts';
+export type {
+  BrokerObserver,
+  RequestObservation,
+  SourceObservation,
+  WalRecoveryObservation,
+} from './observer.ts';
 export {
   PolicyEngine,
   type PolicyParams,

@@ -13,6 +13,8 @@ import type {
   SessionStoreBackend,
   StoreHealth,
 } from '../session/store/index.ts';
+import type { WalBatchEvent, WalHooks, WalRejectReason } from '../wal/index.ts';
+import type { WalRecovery } from './wal-link.ts';
 
 /** One source's query within a request. */
 export interface SourceObservation {
@@ -50,6 +52,23 @@ export interface BrokerObserver {
   /** Time an operation waited for a session's lock (requests, reads, closes, expiry). */
   onSessionLockWait?(ms: number): void;
   onAuditAppend?(ms: number, ok: boolean): void;
+  /** The WAL was opened and replayed at startup (persistence.wal_enabled). */
+  onWalRecovery?(r: WalRecoveryObservation): void;
+  /** A group commit made durable: its records and bytes, fdatasync time, per-record waits. */
+  onWalBatch?(b: WalBatchEvent): void;
+  /** Records the WAL refused, and why (disk full, size limit, failed, ...). */
+  onWalRejected?(r: { readonly reason: WalRejectReason; readonly records: number }): void;
+  onWalCheckpoint?(c: {
+    readonly segmentsDeleted: number;
+    readonly bytesFreed: number;
+    readonly seconds: number;
+  }): void;
+}
+
+/** What WAL recovery did at startup; bytes cut from the log's tail or by an operator repair. */
+export interface WalRecoveryObservation extends WalRecovery {
+  readonly tornTailBytes: number;
+  readonly truncatedBytes: number;
 }
 
 /** Calls an observer method, never letting it throw into the pipeline. */
@@ -64,6 +83,26 @@ export function notify(
   } catch (x) {
     warn(`observer failed: ${x instanceof Error ? x.message : 'non-error thrown'}`);
   }
+}
+
+/** The WAL writer's hooks, forwarded to the observer (the writer never lets a hook throw). */
+export function observedWalHooks(
+  observer: BrokerObserver,
+  warn: (m: string) => void,
+): Pick<WalHooks, 'onBatch' | 'onRejected' | 'onCheckpoint'> {
+  return {
+    onBatch: (b) => notify(observer, warn, (o) => o.onWalBatch?.(b)),
+    onRejected: (r) =>
+      notify(observer, warn, (o) => o.onWalRejected?.({ reason: r.reason, records: r.records })),
+    onCheckpoint: (c) =>
+      notify(observer, warn, (o) =>
+        o.onWalCheckpoint?.({
+          segmentsDeleted: c.deleted.length,
+          bytesFreed: c.bytesFreed,
+          seconds: c.seconds,
+        }),
+      ),
+  };
 }
 
 /** The session engine with phase-2 runs timed. */

@@ -56,6 +56,12 @@ export class PolicySessionEngine implements SessionEngine {
     for (const f of live) this.policy.engine.retract(f);
   }
 
+  /** Replaces the session's facts with `facts` (as they were saved), like a restart would. */
+  restore(sessionId: string, facts: readonly SessionOp[]): void {
+    this.drop(sessionId);
+    if (facts.length > 0) this.apply(facts);
+  }
+
   /** The session's live facts in assertion order. */
   live(sessionId: string): Fact[] {
     const set = this.bySession.get(sessionId);

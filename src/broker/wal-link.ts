@@ -9,10 +9,23 @@
 import { NautilusError } from '../errors.ts';
 import type { SessionManager } from '../session/manager.ts';
 import type { SessionOp } from '../session/ops.ts';
-import { nodeWalFs, type WalFs, type WalStats, WalWriter, walIdentity } from '../wal/index.ts';
+import {
+  nodeWalFs,
+  type WalFs,
+  type WalHooks,
+  type WalStats,
+  WalWriter,
+  walIdentity,
+} from '../wal/index.ts';
 
 /** How many newly done LSNs trigger a checkpoint (a rolled segment triggers one too). */
 const CHECKPOINT_EVERY = 256;
+/**
+ * Past this many bytes of WAL a checkpoint also rolls a fully covered active segment, so that it
+ * can be deleted: records the store already holds would otherwise stay until the segment fills
+ * (64 MiB by default), and recovery after a crash re-reads and skips every one of them.
+ */
+const ROLL_AT_BYTES = 4 * 1024 * 1024;
 
 export const WAL_REPAIR_HINT = '--wal-repair truncate-at-first-bad';
 
@@ -31,6 +44,8 @@ export interface WalLinkOptions {
   readonly warn: (message: string) => void;
   /** The writer failed (fdatasync): session writes are refused from now on. */
   readonly onFailed: (error: NautilusError) => void;
+  /** Observation hooks (metrics); they must not throw. */
+  readonly hooks?: Pick<WalHooks, 'onBatch' | 'onRejected' | 'onCheckpoint'>;
 }
 
 export interface WalRecovery {
@@ -81,6 +96,9 @@ export class WalLink {
       ...(o.repair === undefined ? {} : { repair: o.repair }),
       warn: o.warn,
       hooks: {
+        ...o.hooks,
+        onSlowSync: (e) =>
+          o.warn(`slow WAL fdatasync: ${(e.seconds * 1000).toFixed(0)} ms on ${e.path}`),
         onFailed: (error) => {
           o.warn(`the WAL failed, session requests are refused: ${error.message}`);
           o.onFailed(error);
@@ -119,7 +137,8 @@ export class WalLink {
       }
       link = new WalLink(writer, o);
       if (kept === 0 && o.checkpoints && writer.lastLsn > 0) {
-        await writer.checkpoint(writer.lastLsn, { roll: false });
+        // Rolled, so the replayed records leave the WAL now: the next start does not re-read them.
+        await writer.checkpoint(writer.lastLsn);
         link.checkpointedAt = writer.lastLsn;
       } else if (kept !== 0) {
         // Hold everything back: only a later restart that can replay them may drop them.
@@ -175,6 +194,15 @@ export class WalLink {
     return this.writer.stats();
   }
 
+  /**
+   * Every record at or below this LSN is in the session store, so a checkpoint may drop it (the
+   * last checkpoint's LSN with a store that is not durable, or while recovery kept records back).
+   */
+  get durableLsn(): number {
+    if (!this.o.checkpoints || this.doneUpTo < 0) return this.checkpointedAt;
+    return Math.max(this.doneUpTo, this.checkpointedAt);
+  }
+
   /** Waits for queued appends, drops what the store holds, releases the WAL. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -190,12 +218,13 @@ export class WalLink {
   private maybeCheckpoint(): void {
     if (!this.o.checkpoints || this.checkpointing || this.closed || this.doneUpTo < 0) return;
     if (this.writer.failed !== null || this.doneUpTo <= this.checkpointedAt) return;
-    const rolled = this.writer.stats().segments > 1;
+    const { segments, bytesOnDisk } = this.writer.stats();
+    const rolled = segments > 1;
     if (!rolled && this.doneUpTo - this.checkpointedAt < CHECKPOINT_EVERY) return;
     const upTo = this.doneUpTo;
     this.checkpointing = true;
     this.writer
-      .checkpoint(upTo, { roll: false })
+      .checkpoint(upTo, { roll: bytesOnDisk >= ROLL_AT_BYTES })
       .then(
         () => {
           this.checkpointedAt = upTo;

@@ -13,6 +13,7 @@ import {
   loadConfig,
 } from '../config/index.ts';
 import { NautilusError } from '../errors.ts';
+import { checkFailpointEnv } from '../failpoint.ts';
 import {
   createLogger,
   LOG_FORMATS,
@@ -120,6 +121,8 @@ interface Plan {
   readonly rest: Bind | null;
   readonly mcp: { readonly mode: 'stdio' | 'http'; readonly bind: Bind | null } | null;
   readonly keys: ReturnType<typeof loadApiKeys>;
+  /** The crash-test failpoint armed by NAUTILUS_FAILPOINT (`name:n`), or null. */
+  readonly failpoint: string | null;
 }
 
 class UsageError extends Error {}
@@ -138,6 +141,11 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
     // Under MCP stdio, stdout carries the protocol.
     destination: plan.mcp?.mode === 'stdio' ? 2 : 1,
   });
+  if (plan.failpoint !== null)
+    logger.warn(
+      { failpoint: plan.failpoint },
+      'a crash-test failpoint is armed (NAUTILUS_FAILPOINT): this process will SIGKILL itself',
+    );
   if (!o.auth)
     logger.warn(
       { bind: plan.rest },
@@ -147,6 +155,8 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
 }
 
 function makePlan(o: ServeOptions): Plan {
+  // A misspelt failpoint would never fire and a crash test would pass for the wrong reason.
+  const failpoint = checkFailpointEnv();
   const overrides: ConfigOverrides = {
     ...(o.dataDir === undefined ? {} : { dataDir: o.dataDir }),
     ...(o.walEnabled === undefined ? {} : { walEnabled: o.walEnabled }),
@@ -202,7 +212,7 @@ function makePlan(o: ServeOptions): Plan {
   }
   if (mcp?.mode === 'http' && keys.length === 0)
     throw new UsageError('MCP over HTTP needs API keys (api.keys); it never runs unauthenticated');
-  return { config, overrides, rest, mcp, keys };
+  return { config, overrides, rest, mcp, keys, failpoint };
 }
 
 async function run(o: ServeOptions, plan: Plan, logger: Logger): Promise<number> {
@@ -279,6 +289,8 @@ async function run(o: ServeOptions, plan: Plan, logger: Logger): Promise<number>
       return startupExitCode(first.error);
     }
     const broker = first.broker;
+    if (broker.walRecovery !== null)
+      logger.info({ wal_recovery: broker.walRecovery }, 'WAL recovered');
     let mcp: McpHandle | null = null;
     if (plan.mcp !== null) {
       try {

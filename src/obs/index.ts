@@ -19,3 +19,11 @@ export {
   type RequestOutcome,
 } from './metrics.ts';
 export { formatPrettyLine } from './pretty.ts';
+export {
+  WAL_REJECT_REASONS,
+  type WalBatchSample,
+  type WalGaugeValues,
+  WalMetrics,
+  type WalRecoverySample,
+  type WalRejectLabel,
+} from './wal-metrics.ts';

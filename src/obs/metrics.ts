@@ -2,6 +2,7 @@
 // (tests, benchmarks) never share or double-register series. Label values are bounded: outcomes,
 // configured source ids, adapter error classes, the policy's flag names, route templates.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { type WalGaugeValues, WalMetrics } from './wal-metrics.ts';
 
 /** `refused`: the request was rejected with a client error (4xx) before any source was read. */
 export const REQUEST_OUTCOMES = ['ok', 'denied', 'partial', 'error', 'refused'] as const;
@@ -20,6 +21,8 @@ export class NautilusMetrics {
   readonly registry = new Registry();
   private workingMemory: (() => number) | null = null;
   private openSessions: (() => number) | null = null;
+  private walStatus: (() => WalGaugeValues | null) | null = null;
+  private walMetrics: WalMetrics | null = null;
 
   readonly requests: Counter<'outcome'>;
   readonly requestSeconds: Histogram<'outcome'>;
@@ -130,9 +133,30 @@ export class NautilusMetrics {
   }
 
   /** Where the gauges read their values at scrape time (the broker, once it is up). */
-  bindGauges(sources: { workingMemoryFacts(): number; openSessions(): number } | null): void {
+  bindGauges(
+    sources: {
+      workingMemoryFacts(): number;
+      openSessions(): number;
+      walStatus?(): WalGaugeValues | null;
+    } | null,
+  ): void {
     this.workingMemory = sources === null ? null : () => sources.workingMemoryFacts();
     this.openSessions = sources === null ? null : () => sources.openSessions();
+    const wal = sources?.walStatus;
+    this.walStatus = wal === undefined ? null : () => wal.call(sources);
+    this.walMetrics?.bind(this.walStatus);
+  }
+
+  /**
+   * The WAL's series, registered on first use (a broker with the WAL starting): without the WAL
+   * none of them is exported.
+   */
+  enableWal(): WalMetrics {
+    if (this.walMetrics === null) {
+      this.walMetrics = new WalMetrics(this.registry);
+      this.walMetrics.bind(this.walStatus);
+    }
+    return this.walMetrics;
   }
 
   get contentType(): string {

@@ -198,6 +198,14 @@ export class FaultFs implements WalFs {
   /** The disk as it is after a power loss now; this instance is dead from here on. */
   crash(options: CrashOptions = {}): FaultFs {
     this.powered = false;
+    return this.crashImage(options);
+  }
+
+  /**
+   * The disk as a power loss now would leave it, while this instance carries on: one run can
+   * yield many crash points (each image is independent; restart something on it).
+   */
+  crashImage(options: CrashOptions = {}): FaultFs {
     const rnd = seededRandom(options.seed ?? 1);
     const fill =
       options.fill === 'garbage'

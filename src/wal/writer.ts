@@ -15,6 +15,7 @@
 // - past `maxBytes` on disk, or with free disk below `minFreeBytes`: NAU_WAL_FULL, nothing written.
 import { join } from 'node:path';
 import { NautilusError } from '../errors.ts';
+import { crashAt, failpoint, failpointDue } from '../failpoint.ts';
 import { describeIoError, errnoCode, type WalErrorCode, walError } from './errors.ts';
 import { writeFully } from './file-ops.ts';
 import {
@@ -267,6 +268,8 @@ export class WalWriter {
       let rolled = false;
       if (options.roll !== false && active.bytes > 0 && active.nextLsn - 1 <= durableLsn) {
         rolled = (await this.roll(this.next)) === null;
+        // A crash here leaves the new empty segment and the covered ones (a half-done checkpoint).
+        if (rolled) failpoint('checkpoint');
       }
       const deleted: string[] = [];
       let bytesFreed = 0;
@@ -291,6 +294,8 @@ export class WalWriter {
             err,
           );
         }
+        // A crash here leaves a half-done checkpoint: this segment gone, later ones still there.
+        failpoint('checkpoint');
         this.segments.shift();
         this.bytesOnDisk -= seg.bytes;
         bytesFreed += seg.bytes;
@@ -541,12 +546,19 @@ export class WalWriter {
     }
 
     const start = seg.bytes;
+    failpoint('wal-before-write');
+    if (failpointDue('wal-half-write')) {
+      // A write torn by the crash: exactly the first half of the line reaches the file.
+      await writeFully(this.active, line.subarray(0, Math.floor(line.length / 2)));
+      crashAt('wal-half-write');
+    }
     try {
       await writeFully(this.active, line);
     } catch (err) {
       await this.afterWriteError(batch, seg, start, first, last, err);
       return;
     }
+    failpoint('wal-before-sync');
     const t0 = performance.now();
     try {
       await this.active.datasync();
@@ -559,6 +571,7 @@ export class WalWriter {
       this.rejectBatch(batch, 'failed', failure);
       return;
     }
+    failpoint('wal-after-sync');
     const done = performance.now();
     const syncSeconds = (done - t0) / 1000;
 

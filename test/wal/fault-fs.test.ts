@@ -111,3 +111,20 @@ test('injected errors, capacity and short writes', async () => {
     'datasync a',
   ]);
 });
+
+test('crashImage: the disk a power loss would leave now, while the original carries on', async () => {
+  const fs = new FaultFs();
+  await fs.mkdirp('/d');
+  const f = await fileWith(fs, '/d/a', 'synced|', 'unsynced');
+  assert.equal(fs.crashImage().exists('/d/a'), false, 'the name is not durable yet');
+  await fs.syncDir('/d');
+  const image = fs.crashImage({ unsynced: 'drop' });
+  assert.equal(image.contents('/d/a').toString(), 'synced|');
+  // The original is still powered: it syncs, and a later image keeps what it synced.
+  await f.datasync();
+  assert.equal(fs.crashImage().contents('/d/a').toString(), 'synced|unsynced');
+  // Images are independent of the original and of each other.
+  await image.mkdirp('/e');
+  assert.equal(fs.exists('/e'), false);
+  assert.deepEqual(fs.names('/d'), ['a']);
+});

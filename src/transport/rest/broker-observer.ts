@@ -47,5 +47,18 @@ export function brokerObserver(metrics: NautilusMetrics, logger: Logger): Broker
     onAuditAppend(ms, ok) {
       metrics.auditAppend.observe({ result: ok ? 'ok' : 'error' }, seconds(ms));
     },
+    // The WAL's series appear once a broker with the WAL starts (its recovery comes first).
+    onWalRecovery(r) {
+      metrics.enableWal().recovery(r);
+    },
+    onWalBatch(b) {
+      metrics.enableWal().batch(b);
+    },
+    onWalRejected(r) {
+      metrics.enableWal().rejectedRecords(r.reason, r.records);
+    },
+    onWalCheckpoint(c) {
+      metrics.enableWal().checkpoint(c.segmentsDeleted, c.seconds);
+    },
   };
 }
