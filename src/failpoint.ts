@@ -36,7 +36,12 @@ export function parseFailpoint(
   const m = /^([a-z-]+)(?::(\d+))?$/.exec(value.trim());
   const name = m?.[1] as FailpointName | undefined;
   const nth = m?.[2] === undefined ? 1 : Number(m[2]);
-  if (name === undefined || !FAILPOINT_NAMES.includes(name) || !Number.isSafeInteger(nth) || nth < 1)
+  if (
+    name === undefined ||
+    !FAILPOINT_NAMES.includes(name) ||
+    !Number.isSafeInteger(nth) ||
+    nth < 1
+  )
     throw new NautilusError(
       'NAU_FAILPOINT_INVALID',
       `${FAILPOINT_ENV}=${JSON.stringify(value)}: expected <name> or <name>:<n> (n >= 1) with a name among ${FAILPOINT_NAMES.join(', ')}`,
