@@ -262,6 +262,7 @@ export class Broker {
           ...(options.walRepair === undefined ? {} : { repair: options.walRepair }),
           ...(options.walFs === undefined ? {} : { fs: options.walFs }),
           checkpoints: store.backend !== 'memory',
+          storeBarrier: async () => (await store.durabilityBarrier?.()) ?? true,
           replayingAt: (at) => {
             replayAt = at;
           },
@@ -373,10 +374,13 @@ export class Broker {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.expiryTimer);
+    // The WAL's last checkpoint needs the store still open (its durability barrier).
+    const closeWal = async () =>
+      this.wal?.close().catch((x: unknown) => this.warn(`closing the WAL: ${describe(x)}`));
     await this.sessions
-      .shutdown()
+      .shutdown(closeWal)
       .catch((x: unknown) => this.warn(`closing sessions: ${describe(x)}`));
-    await this.wal?.close().catch((x: unknown) => this.warn(`closing the WAL: ${describe(x)}`));
+    await closeWal();
     await Promise.allSettled([...this.adapters.values()].map((a) => a.close()));
     await this.audit.close();
   }
@@ -805,7 +809,12 @@ export class Broker {
 /** The configured store; with `on_failure: fallback_memory` a store that cannot even be built
  *  (e.g. an unusable path) is replaced by the non-durable memory store, loudly. */
 function openStore(config: LoadedConfig, warn: (m: string) => void): SessionStore {
-  const store = createSessionStore(config.session_store, { dataDir: config.data_dir });
+  // With the WAL as the commit point, SQLite need not fsync each commit: the WAL deletes records
+  // only after the store's durability barrier (docs/wal.md, "The session store").
+  const store = createSessionStore(config.session_store, {
+    dataDir: config.data_dir,
+    ...(config.persistence.wal_enabled ? { sqlite: { synchronous: 'NORMAL' as const } } : {}),
+  });
   if (config.session_store.on_failure !== 'fallback_memory') return store;
   return withMemoryFallback(store, (why) =>
     warn(`session store unavailable (${why}); FALLING BACK TO MEMORY: sessions are not durable`),

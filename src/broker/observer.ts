@@ -173,6 +173,10 @@ export class ObservedSessionStore implements SessionStore {
     return this.inner.listExpired(before);
   }
 
+  async durabilityBarrier(): Promise<boolean> {
+    return (await this.inner.durabilityBarrier?.()) ?? true;
+  }
+
   health(): Promise<StoreHealth> {
     return this.inner.health();
   }

@@ -39,6 +39,11 @@ export interface WalLinkOptions {
   readonly fs?: WalFs;
   /** False when the store is not durable (memory): nothing may leave the WAL then. */
   readonly checkpoints: boolean;
+  /**
+   * Makes every store write so far durable (false: not now); called before records the store
+   * holds are deleted (SQLite runs synchronous=NORMAL with the WAL: SessionStore.durabilityBarrier).
+   */
+  readonly storeBarrier?: () => Promise<boolean>;
   /** Sets the engine's clock to a record's time while it is replayed (null: the live clock). */
   readonly replayingAt?: (at: Date | null) => void;
   readonly warn: (message: string) => void;
@@ -138,8 +143,7 @@ export class WalLink {
       link = new WalLink(writer, o);
       if (kept === 0 && o.checkpoints && writer.lastLsn > 0) {
         // Rolled, so the replayed records leave the WAL now: the next start does not re-read them.
-        await writer.checkpoint(writer.lastLsn);
-        link.checkpointedAt = writer.lastLsn;
+        await link.checkpointTo(writer.lastLsn, true);
       } else if (kept !== 0) {
         // Hold everything back: only a later restart that can replay them may drop them.
         link.doneUpTo = -1;
@@ -208,11 +212,19 @@ export class WalLink {
     if (this.closed) return;
     this.closed = true;
     if (this.o.checkpoints && this.writer.failed === null && this.doneUpTo > this.checkpointedAt) {
-      await this.writer
-        .checkpoint(this.doneUpTo)
-        .catch((x: unknown) => this.o.warn(`WAL checkpoint at close: ${describe(x)}`));
+      await this.checkpointTo(this.doneUpTo, true).catch((x: unknown) =>
+        this.o.warn(`WAL checkpoint at close: ${describe(x)}`),
+      );
     }
     await this.writer.close();
+  }
+
+  /** Drops the records up to `upTo` once the store's writes are durable; false if they are not yet. */
+  private async checkpointTo(upTo: number, roll: boolean): Promise<boolean> {
+    if (this.o.storeBarrier !== undefined && !(await this.o.storeBarrier())) return false;
+    await this.writer.checkpoint(upTo, { roll });
+    this.checkpointedAt = upTo;
+    return true;
   }
 
   private maybeCheckpoint(): void {
@@ -223,14 +235,8 @@ export class WalLink {
     if (!rolled && this.doneUpTo - this.checkpointedAt < CHECKPOINT_EVERY) return;
     const upTo = this.doneUpTo;
     this.checkpointing = true;
-    this.writer
-      .checkpoint(upTo, { roll: bytesOnDisk >= ROLL_AT_BYTES })
-      .then(
-        () => {
-          this.checkpointedAt = upTo;
-        },
-        (x: unknown) => this.o.warn(`WAL checkpoint up to LSN ${upTo}: ${describe(x)}`),
-      )
+    this.checkpointTo(upTo, bytesOnDisk >= ROLL_AT_BYTES)
+      .catch((x: unknown) => this.o.warn(`WAL checkpoint up to LSN ${upTo}: ${describe(x)}`))
       .finally(() => {
         this.checkpointing = false;
       });

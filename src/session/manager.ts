@@ -114,6 +114,8 @@ export class SessionManager {
   private walId: string | null = null;
   /** Sessions replayed but not saved yet (finishReplay saves each once). */
   private readonly replayed = new Set<string>();
+  /** Sessions recovery found closed (their later records are skipped without a store read). */
+  private readonly replayClosed = new Set<string>();
 
   constructor(private readonly o: SessionManagerOptions) {}
 
@@ -163,12 +165,20 @@ export class SessionManager {
       );
     }
     const ops = record.ops;
+    // Only this process advances its WAL's entry of a row, so the entry loaded at start() is
+    // current: a record it covers is skipped without reading the store.
+    const known = this.tracked.get(record.sid);
+    if (known !== undefined && (known.wal[walId] ?? 0) >= record.lsn) return 'already-applied';
+    if (this.replayClosed.has(record.sid)) return 'closed';
     const release = await this.lock(record.sid);
     try {
       // A session replayed already is ahead of its row (syncFromStore would reload the row).
       if (!this.replayed.has(record.sid)) {
         const row = await this.syncFromStore(record.sid);
-        if (row?.status === 'closed') return 'closed';
+        if (row?.status === 'closed') {
+          this.replayClosed.add(record.sid);
+          return 'closed';
+        }
       }
       const t = this.tracked.get(record.sid);
       if (t !== undefined && (t.wal[walId] ?? 0) >= record.lsn) return 'already-applied';
@@ -182,6 +192,7 @@ export class SessionManager {
 
   /** Ends WAL recovery: saves every session replay changed (synchronously, in either mode). */
   async finishReplay(): Promise<number> {
+    this.replayClosed.clear();
     const ids = [...this.replayed];
     for (const id of ids) {
       const release = await this.lock(id);
@@ -328,11 +339,19 @@ export class SessionManager {
     await this.flushing;
   }
 
-  async shutdown(): Promise<void> {
+  /** Flushes queued writes, runs `beforeStoreClose` (the WAL's last checkpoint), closes the store. */
+  async shutdown(beforeStoreClose?: () => Promise<void>): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.flush();
-    await this.o.store.close();
+    try {
+      await this.flush();
+    } finally {
+      try {
+        await beforeStoreClose?.();
+      } finally {
+        await this.o.store.close();
+      }
+    }
   }
 
   /** Open sessions this process holds in working memory. */

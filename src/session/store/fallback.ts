@@ -29,6 +29,12 @@ export class FallbackSessionStore implements SessionStore {
     return this.current.backend;
   }
 
+  /** After falling back, nothing is durable (the WAL does not checkpoint a memory store). */
+  async durabilityBarrier(): Promise<boolean> {
+    if (this.current !== this.primary) return false;
+    return (await this.primary.durabilityBarrier?.()) ?? true;
+  }
+
   /** Why the store fell back to memory; null while the primary is in use. */
   get degraded(): string | null {
     return this.why;

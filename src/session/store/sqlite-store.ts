@@ -278,6 +278,11 @@ export class SqliteSessionStore implements SessionStore {
     }
   }
 
+  async durabilityBarrier(): Promise<boolean> {
+    if (this.synchronous === 'FULL') return true;
+    return !(await this.checkpointFull()).busy;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

@@ -65,4 +65,10 @@ export interface SessionStore {
   health(): Promise<StoreHealth>;
   /** Releases connections and file handles; later calls fail with NAU_STORE_UNAVAILABLE. */
   close(): Promise<void>;
+  /**
+   * Makes every save that returned so far durable against power loss; false when that could not
+   * be done now (try again later). Absent: every save is durable when it returns. The WAL calls
+   * it before deleting records a store holds (SQLite with synchronous=NORMAL needs it).
+   */
+  durabilityBarrier?(): Promise<boolean>;
 }
