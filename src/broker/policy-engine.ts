@@ -203,7 +203,16 @@ export class PolicyEngine {
     }
     const e = this.engine;
     const first = e.nextId;
-    for (const f of facts) e.assertFact(f.template, f.slots);
+    try {
+      for (const f of facts) e.assertFact(f.template, f.slots);
+    } catch (x) {
+      // All or nothing: a fact that does not fit its template takes back the ones before it.
+      for (let id = first; id < e.nextId; id++) {
+        const f = e.fact(id);
+        if (f !== undefined && !f.retracted) e.retract(f);
+      }
+      throw x;
+    }
     const fired = this.runToQuiescence();
     const sessionFacts: Fact[] = [];
     for (let id = first; id < e.nextId; id++) {

@@ -421,7 +421,16 @@ export class SessionManager {
       this.o.warn(why);
       return;
     }
-    this.o.engine.apply(state.facts);
+    try {
+      this.o.engine.apply(state.facts);
+    } catch (x) {
+      // E.g. written under another version of the policy's templates: this session is refused,
+      // the others are served.
+      const why = `session ${row.sessionId}: its stored facts do not fit the loaded policy (${describe(x)}); requests in it are refused until it is migrated or removed from the store`;
+      this.quarantined.set(row.sessionId, why);
+      this.o.warn(why);
+      return;
+    }
     this.tracked.set(row.sessionId, {
       version: row.version,
       createdAt: row.createdAt,

@@ -177,3 +177,19 @@ rules:
   const without = policy(c, false).policy.route(input());
   assert.ok(!without.ruleTrace.includes('extra::deny-ledger-on-fridays'));
 });
+
+test('applySessionFacts is all or nothing: a fact that does not fit takes back the ones before it', () => {
+  const { engine, policy: p } = policy(compiled());
+  const before = engine.factCount;
+  assert.throws(() =>
+    p.applySessionFacts([
+      { template: 'session_purpose', slots: { session_id: 's9', purpose: 'audit', started_at: 1 } },
+      { template: 'session_exposure', slots: { session_id: 's9', no_such_slot: 1 } },
+    ]),
+  );
+  assert.equal(engine.factCount, before);
+  assert.deepEqual(
+    engine.facts().filter((f) => f.get('session_id') === 's9'),
+    [],
+  );
+});

@@ -223,6 +223,46 @@ describe('a store unavailable at startup', () => {
   });
 });
 
+describe('a stored session that does not fit the loaded policy', () => {
+  test('is refused on its own (NAU_STORE_CORRUPT); the store and other sessions keep working', async () => {
+    const c = cluster();
+    const a = await c.node();
+    await commit(a.manager, 'good', ops('good', 'r1', 'vulns', true));
+    await commit(a.manager, 'old', ops('old', 'r2', 'vulns', true));
+    await a.manager.shutdown();
+    // As a row written under an older policy: a slot the loaded template does not have.
+    const db = new Database(c.path);
+    const row = db.prepare("SELECT state FROM sessions WHERE session_id = 'old'").get() as {
+      state: string;
+    };
+    const state = JSON.parse(row.state) as { facts: SessionOp[] };
+    const exposure = state.facts.find((f) => f.template === 'session_exposure');
+    assert.ok(exposure !== undefined);
+    (exposure.slots as Record<string, unknown>).legacy_slot = 'x';
+    db.prepare("UPDATE sessions SET state = ? WHERE session_id = 'old'").run(JSON.stringify(state));
+    db.close();
+
+    const b = await c.node();
+    try {
+      assert.equal(b.manager.available, true);
+      assert.match(
+        b.warnings.join('\n'),
+        /session old: its stored facts do not fit the loaded policy \(.*legacy_slot.*\)/,
+      );
+      await assert.rejects(
+        commit(b.manager, 'old', ops('old', 'r3', 'vulns')),
+        (x: unknown) => x instanceof NautilusError && x.code === 'NAU_STORE_CORRUPT',
+      );
+      await commit(b.manager, 'good', ops('good', 'r4', 'vulns'));
+      assert.deepEqual(exposureIds((await b.manager.info('good'))?.facts ?? []), ['r1', 'r4']);
+      // Nothing of the refused session was left in working memory (all or nothing).
+      assert.equal(b.manager.size, 1);
+    } finally {
+      await b.manager.shutdown();
+    }
+  });
+});
+
 describe('WAL replay with two processes on one store (each with its own WAL)', () => {
   // a's WAL is "wal-a", b's "wal-b"; LSNs of different WALs say nothing about each other.
   const commitAt = (m: SessionManager, id: string, o: SessionOp[], lsn: number) =>
