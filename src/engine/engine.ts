@@ -25,7 +25,7 @@ import { defineFunction, type FunctionDef, type FunctionHost } from './functions
 import { findVisible, Module } from './module.ts';
 import { Network } from './network.ts';
 import { isList, Reader, type SExpr, type SList } from './reader.ts';
-import type { NetworkHost, TerminalNode } from './rete.ts';
+import { materialize, type NetworkHost, type TerminalNode } from './rete.ts';
 import type { Disjunct, Rule } from './rule.ts';
 import {
   checkSlotValue,
@@ -543,7 +543,7 @@ export class Engine implements CompileHost, NetworkHost {
     return tmpl.slots.map((def, i) => {
       const given = slots[def.name];
       if (given === undefined) return base ? (base[i] as Value) : slotDefault(tmpl, def);
-      const v = toValue(given, def, `${tmpl.name}.${def.name}`);
+      const v = toValue(given, def, tmpl.slotLabels[i] as string);
       checkSlotValue(tmpl, def, v);
       return v;
     });
@@ -715,8 +715,7 @@ export class Engine implements CompileHost, NetworkHost {
         `FIRE ${String(this.firedInRun).padStart(4)} ${rule.name}: ${basisText(token)}\n`,
       );
     }
-    const frame = token.vals.slice();
-    frame.length = act.disjunct.scope.size;
+    const frame = materialize(token, act.disjunct.blank.slice());
     this.currentModule = rule.module;
     this.compileModule = rule.module;
     try {
@@ -744,9 +743,9 @@ export class Engine implements CompileHost, NetworkHost {
     const firing: Firing = {
       rule: rule.name,
       module: rule.module.name,
-      facts: token.basis().map((b) => (b === '*' ? null : b.id)),
+      facts: token.basisIds(),
     };
-    for (const l of this.fireListeners) l(firing);
+    if (this.fireListeners.size > 0) for (const l of this.fireListeners) l(firing);
     return firing;
   }
 }

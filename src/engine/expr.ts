@@ -545,13 +545,18 @@ export function compileFactSpec(p: SExpr, c: CompileContext): FactBuilder {
     const { index, code } = compileSlotItem(tmpl, item, c);
     codes[index] = code;
   }
-  return (f) => [
-    tmpl,
-    tmpl.slots.map((s, i) => {
+  const defs = tmpl.slots;
+  const blank: Value[] = defs.map(() => FALSE);
+  // A plain loop: no callback closure per assert (RHS asserts are on the hot path). The array
+  // is a copy, not `new Array`: V8 may pretenure an allocation site whose facts lived long.
+  return (f) => {
+    const slots = blank.slice();
+    for (let i = 0; i < defs.length; i++) {
       const code = codes[i];
-      return code ? code(f) : c.host.slotDefault(tmpl, s);
-    }),
-  ];
+      slots[i] = code ? code(f) : c.host.slotDefault(tmpl, defs[i] as SlotDef);
+    }
+    return [tmpl, slots];
+  };
 }
 
 /** `(slot expr...)` of an assert/modify: the slot's index and its value code, type-checked. */

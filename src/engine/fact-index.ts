@@ -2,6 +2,7 @@
 // confirmed by comparing the values (CLIPS never holds two identical facts). Numeric keys keep
 // the table small and avoid building a key string for every assert.
 import type { Fact } from './fact.ts';
+import { KeyMap } from './key-map.ts';
 import { type FactRef, Sym, sameValue, type Value } from './values.ts';
 
 const floatView = new DataView(new ArrayBuffer(8));
@@ -53,7 +54,7 @@ function sameSlots(a: readonly Value[], b: readonly Value[]): boolean {
 }
 
 export class FactIndex {
-  private readonly byHash = new Map<number, Fact | Fact[]>();
+  private readonly byHash = new KeyMap<Fact | Fact[]>();
 
   /** The live fact with exactly these slot values, if any. */
   find(slots: readonly Value[], hash: number): Fact | undefined {

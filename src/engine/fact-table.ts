@@ -4,20 +4,26 @@
 // re-hash its whole table every few thousand deletes, which with 100k resident facts is a
 // multi-megabyte allocation and a long GC pause.
 import type { Fact } from './fact.ts';
+import { KeyMap } from './key-map.ts';
 
 // Small chunks: a chunk lives as long as any fact of its id range, so chunks of transient facts
 // die young, within the request that filled them.
 const CHUNK_BITS = 6;
 const CHUNK = 1 << CHUNK_BITS;
 
-interface Chunk {
-  readonly slots: Array<Fact | undefined>;
-  live: number;
+const EMPTY_CHUNK: ReadonlyArray<Fact | undefined> = new Array<Fact | undefined>(CHUNK).fill(
+  undefined,
+);
+
+class Chunk {
+  live = 0;
+  // Copied, not built at a literal/constructor site V8 may pretenure (see key-map.ts).
+  readonly slots = EMPTY_CHUNK.slice();
 }
 
 export class FactTable {
   /** Chunks by `id >> CHUNK_BITS`, created in increasing id order. */
-  private readonly chunks = new Map<number, Chunk>();
+  private readonly chunks = new KeyMap<Chunk>();
   private count = 0;
 
   get size(): number {
@@ -32,7 +38,7 @@ export class FactTable {
     const key = fact.id >> CHUNK_BITS;
     let chunk = this.chunks.get(key);
     if (chunk === undefined) {
-      chunk = { slots: new Array<Fact | undefined>(CHUNK).fill(undefined), live: 0 };
+      chunk = new Chunk();
       this.chunks.set(key, chunk);
     }
     chunk.slots[fact.id & (CHUNK - 1)] = fact;
@@ -61,7 +67,7 @@ export class FactTable {
 
   /** Live facts in id order. */
   *values(): IterableIterator<Fact> {
-    const keys = [...this.chunks.keys()].sort((a, b) => a - b);
+    const keys = [...this.chunks.keysList()].sort((a, b) => (a as number) - (b as number));
     for (const k of keys) {
       const chunk = this.chunks.get(k);
       if (chunk === undefined) continue;

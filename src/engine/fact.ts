@@ -5,8 +5,12 @@ import { displayForm, type FactRef, type Multifield, type Value } from './values
 
 export class Fact implements FactRef {
   retracted = false;
-  /** Alpha-memory entries this fact produced, removed again on retract. */
-  entries: AlphaEntry[] = [];
+  /** Alpha-memory entries this fact produced, newest first (linked through `nextOfFact`),
+   *  removed again on retract. A list, not an array: see `key-map.ts` on stale references. */
+  entries: AlphaEntry | null = null;
+  /** Neighbours in the template's list of live facts. */
+  tprev: Fact | null = null;
+  tnext: Fact | null = null;
 
   constructor(
     readonly id: number,
@@ -25,6 +29,47 @@ export class Fact implements FactRef {
   /** The CLIPS printed form: `(flag 1 2)` or `(flag (n 1) (tags a b))`. */
   toString(): string {
     return formatFact(this.template, this.slots);
+  }
+}
+
+/** The live facts of one template in assertion (= id) order: O(1) add and delete. */
+export class FactList implements Iterable<Fact> {
+  head: Fact | null = null;
+  tail: Fact | null = null;
+  size = 0;
+
+  add(f: Fact): void {
+    f.tprev = this.tail;
+    f.tnext = null;
+    if (this.tail === null) this.head = f;
+    else this.tail.tnext = f;
+    this.tail = f;
+    this.size++;
+  }
+
+  delete(f: Fact): void {
+    if (f.tprev === null) {
+      if (this.head !== f) return;
+      this.head = f.tnext;
+    } else f.tprev.tnext = f.tnext;
+    if (f.tnext === null) this.tail = f.tprev;
+    else f.tnext.tprev = f.tprev;
+    f.tprev = null;
+    f.tnext = null;
+    this.size--;
+  }
+
+  /** Facts in order; the current fact may be deleted while iterating. */
+  *values(): IterableIterator<Fact> {
+    for (let f = this.head; f !== null; ) {
+      const next: Fact | null = f.tnext;
+      yield f;
+      f = next;
+    }
+  }
+
+  [Symbol.iterator](): IterableIterator<Fact> {
+    return this.values();
   }
 }
 

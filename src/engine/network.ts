@@ -59,7 +59,7 @@ export class Network {
   flush(rules: Iterable<Rule>, facts: Iterable<Fact>): void {
     for (const r of rules) for (const d of r.disjuncts) removeToken(d.root);
     for (const a of this.alphaMemories.values()) for (const idx of a.indexes) idx.buckets.clear();
-    for (const f of facts) f.entries = [];
+    for (const f of facts) f.entries = null;
   }
 
   /**
@@ -76,22 +76,37 @@ export class Network {
 
   /**
    * Matches a new fact once per alpha memory (marking those that matched), then lets each
-   * pattern node react in CLIPS's visiting order. Nothing here allocates beyond the entries.
+   * pattern node react in CLIPS's visiting order (the matched memories' node lists merged by
+   * rank, so the cost does not depend on how many other patterns the template has).
    */
   propagateAssert(tmpl: Template, fact: Fact): void {
     const epoch = ++inFlight.epoch;
     try {
-      const single = matchAlphas(tmpl, fact, epoch);
-      if (single === null) return;
+      const matched = matchAlphas(tmpl, fact);
+      if (matched === null) return;
       inFlight.fact = fact;
       inFlight.retracting = false;
-      if (single !== MANY) {
-        for (const node of (single as AlphaMemory).nodes) feed(node, epoch);
+      if (!Array.isArray(matched)) {
+        for (const node of (matched as AlphaMemory).nodes) feed(node, epoch);
       } else {
-        const ls = tmpl.listeners;
-        for (let i = ls.length - 1; i >= 0; i--) {
-          const node = ls[i] as PatternNode;
-          if (node.alpha.mark === epoch) feed(node, epoch);
+        const alphas = matched as AlphaMemory[];
+        const pos = alphas.map(() => 0);
+        for (;;) {
+          // The next node in visiting order: the highest rank among the lists' heads.
+          let best = -1;
+          let bestRank = -1;
+          for (let k = 0; k < alphas.length; k++) {
+            const nodes = (alphas[k] as AlphaMemory).nodes;
+            const p = pos[k] as number;
+            // (Bounds checked first: reading past the end is a slow path in V8.)
+            if (p < nodes.length && (nodes[p] as PatternNode).rank > bestRank) {
+              best = k;
+              bestRank = (nodes[p] as PatternNode).rank;
+            }
+          }
+          if (best < 0) break;
+          const nodes = (alphas[best] as AlphaMemory).nodes;
+          feed(nodes[(pos[best] as number)++] as PatternNode, epoch);
         }
       }
     } catch (x) {
@@ -118,48 +133,63 @@ export class Network {
     }
     inFlight.fact = fact;
     inFlight.retracting = true;
-    const entries = fact.entries;
     for (const node of reached) {
       node.visited = undo;
-      for (let i = entries.length - 1; i >= 0; i--) {
-        const e = entries[i] as AlphaEntry;
+      // Newest entry first.
+      for (let e = fact.entries; e !== null; e = e.nextOfFact) {
         if (e.alpha === node.alpha) node.entryRemoved(e);
       }
     }
-    for (const e of entries) e.alpha.remove(e);
-    fact.entries = [];
+    for (let e = fact.entries; e !== null; e = e.nextOfFact) e.alpha.remove(e);
+    fact.entries = null;
   }
 
   /** Undoes an assert in the exact reverse of the order the assert was processed (as CLIPS). */
   propagateRetract(fact: Fact): void {
     const entries = fact.entries;
-    if (entries.length === 0) return;
+    if (entries === null) return;
     const epoch = ++inFlight.epoch;
-    const first = (entries[0] as AlphaEntry).alpha;
-    let single = true;
-    for (const e of entries) {
-      e.alpha.mark = epoch;
-      if (e.alpha !== first) single = false;
+    // The distinct memories the fact is in (usually one).
+    const first = entries.alpha;
+    let alphas: AlphaMemory[] | null = null;
+    for (let e: AlphaEntry | null = entries.nextOfFact; e !== null; e = e.nextOfFact) {
+      if (e.alpha === first || alphas?.includes(e.alpha)) continue;
+      if (alphas === null) alphas = [first];
+      alphas.push(e.alpha);
     }
     inFlight.fact = fact;
     inFlight.retracting = true;
     try {
-      const nodes = single ? first.nodes : fact.template.listeners;
-      const step = single ? -1 : 1;
-      for (let n = single ? nodes.length - 1 : 0; n >= 0 && n < nodes.length; n += step) {
-        const node = nodes[n] as PatternNode;
-        if (node.alpha.mark !== epoch) continue;
-        node.visited = epoch;
-        for (let i = entries.length - 1; i >= 0; i--) {
-          const e = entries[i] as AlphaEntry;
-          if (e.alpha === node.alpha) node.entryRemoved(e);
+      if (alphas === null) {
+        const nodes = first.nodes;
+        for (let n = nodes.length - 1; n >= 0; n--)
+          retractAt(nodes[n] as PatternNode, entries, epoch);
+      } else {
+        // Reverse visiting order: the lowest rank among the lists' tails first.
+        const pos = alphas.map((a) => a.nodes.length - 1);
+        for (;;) {
+          let best = -1;
+          let bestRank = Number.POSITIVE_INFINITY;
+          for (let k = 0; k < alphas.length; k++) {
+            const p = pos[k] as number;
+            // (Bounds checked first: a negative index is a slow property lookup in V8.)
+            if (p < 0) continue;
+            const node = (alphas[k] as AlphaMemory).nodes[p] as PatternNode;
+            if (node.rank < bestRank) {
+              best = k;
+              bestRank = node.rank;
+            }
+          }
+          if (best < 0) break;
+          const nodes = (alphas[best] as AlphaMemory).nodes;
+          retractAt(nodes[(pos[best] as number)--] as PatternNode, entries, epoch);
         }
       }
     } finally {
       inFlight.fact = null;
     }
-    for (const e of entries) e.alpha.remove(e);
-    fact.entries = [];
+    for (let e: AlphaEntry | null = entries; e !== null; e = e.nextOfFact) e.alpha.remove(e);
+    fact.entries = null;
   }
 
   /** Connects a pattern node to its shared alpha memory (created and filled on first use). */
@@ -203,7 +233,18 @@ export class Network {
       if (rest.length > 0) byValue?.set(k, rest);
       else byValue?.delete(k);
     }
-    for (const f of tmpl.facts) f.entries = f.entries.filter((e) => e.alpha !== alpha);
+    for (const f of tmpl.facts) {
+      let kept: AlphaEntry | null = null;
+      let last: AlphaEntry | null = null;
+      for (let e = f.entries; e !== null; e = e.nextOfFact) {
+        if (e.alpha === alpha) continue;
+        if (last === null) kept = e;
+        else last.nextOfFact = e;
+        last = e;
+      }
+      if (last !== null) last.nextOfFact = null;
+      f.entries = kept;
+    }
   }
 
   private sharedOrder(key: string): number {
@@ -222,6 +263,14 @@ export class Network {
   }
 }
 
+/** One node gives back what it built from the retracted fact's entries, newest entry first. */
+function retractAt(node: PatternNode, entries: AlphaEntry, epoch: number): void {
+  node.visited = epoch;
+  for (let e: AlphaEntry | null = entries; e !== null; e = e.nextOfFact) {
+    if (e.alpha === node.alpha) node.entryRemoved(e);
+  }
+}
+
 function feed(node: PatternNode, epoch: number): void {
   node.visited = epoch;
   const entries = node.alpha.current;
@@ -229,17 +278,16 @@ function feed(node: PatternNode, epoch: number): void {
 }
 
 /**
- * Runs the fact through the alpha memories that can match it and marks those that did with
- * `epoch`. Returns null when none matched, the memory when exactly one did, else MANY.
+ * Runs the fact through the alpha memories that can match it. Returns null when none matched,
+ * the memory when exactly one did, else all of them.
  */
-function matchAlphas(tmpl: Template, fact: Fact, epoch: number): AlphaMemory | typeof MANY | null {
-  let found: AlphaMemory | typeof MANY | null = null;
+function matchAlphas(tmpl: Template, fact: Fact): AlphaMemory | AlphaMemory[] | null {
+  let found: AlphaMemory | AlphaMemory[] | null = null;
   const unhashed = tmpl.alphasUnhashed;
   for (let i = 0; i < unhashed.length; i++) {
     const a = unhashed[i] as AlphaMemory;
-    if (a.add(fact).length === 0) continue;
-    a.mark = epoch;
-    found = found === null ? a : MANY;
+    if (!a.add(fact)) continue;
+    found = addMatched(found, a);
   }
   const hashed = tmpl.alphaSlots;
   for (let i = 0; i < hashed.length; i++) {
@@ -248,15 +296,24 @@ function matchAlphas(tmpl: Template, fact: Fact, epoch: number): AlphaMemory | t
     if (list === undefined) continue;
     for (let k = 0; k < list.length; k++) {
       const a = list[k] as AlphaMemory;
-      if (a.add(fact).length === 0) continue;
-      a.mark = epoch;
-      found = found === null ? a : MANY;
+      if (!a.add(fact)) continue;
+      found = addMatched(found, a);
     }
   }
   return found;
 }
 
-/** More than one alpha memory matched. */
+function addMatched(
+  found: AlphaMemory | AlphaMemory[] | null,
+  a: AlphaMemory,
+): AlphaMemory | AlphaMemory[] {
+  if (found === null) return a;
+  if (!Array.isArray(found)) return [found, a];
+  found.push(a);
+  return found;
+}
+
+/** The dispatch key of a multifield value: it never equals a single literal. */
 const MANY = Symbol('many');
 
 /** Hash key of a literal for alpha dispatch; a multifield never equals a single literal. */

@@ -4,6 +4,7 @@
 import { type EngineError, errorAt } from './errors.ts';
 import { type CompileContext, compileExpr } from './expr.ts';
 import type { Fact } from './fact.ts';
+import { valueHash } from './fact-index.ts';
 import { isList, type SAtom, type SExpr, type SList, symbolName } from './reader.ts';
 import { atomViolation, type SlotDef, type Template } from './template.ts';
 import {
@@ -43,6 +44,10 @@ export interface CompiledPattern {
   readonly frameWrites: readonly number[];
   /** Every way the fact matches: one value vector (aligned with `writes`) per match. */
   match(fact: Fact): Value[][];
+  /** True when the pattern segments no multifield: it matches a fact at most once. */
+  readonly single: boolean;
+  /** For a `single` pattern: the one match's values, or null (no arrays around it). */
+  matchOne(fact: Fact): Value[] | null;
   /** Equality joins: positions in the entry's values paired with earlier variables' indexes. */
   readonly eqRight: readonly number[];
   readonly eqLeft: readonly number[];
@@ -175,16 +180,24 @@ export function compilePattern(
   };
   // Most patterns have no multifield segmentation: one straight pass, at most one match.
   const single = slots.every((s) => !s.multi);
-  const match = (fact: Fact): Value[][] => {
+  const matchOne = (fact: Fact): Value[] | null => {
     if (scratch === null) scratch = new Array<Value>(scope.size);
     const frame = scratch;
     if (factIdx !== null) frame[factIdx] = fact;
-    if (single) {
-      for (const s of slots) {
-        if (!applyField(s.fields[0] as Field, fact.slots[s.index] as Value, frame)) return NO_MATCH;
-      }
-      return [collect(frame)];
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i] as SlotMatcher;
+      if (!applyField(s.fields[0] as Field, fact.slots[s.index] as Value, frame)) return null;
     }
+    return collect(frame);
+  };
+  const match = (fact: Fact): Value[][] => {
+    if (single) {
+      const one = matchOne(fact);
+      return one === null ? NO_MATCH : [one];
+    }
+    if (scratch === null) scratch = new Array<Value>(scope.size);
+    const frame = scratch;
+    if (factIdx !== null) frame[factIdx] = fact;
     const out: Value[][] = [];
     matchSlots(slots, 0, fact, frame, () => {
       out.push(collect(frame));
@@ -196,6 +209,8 @@ export function compilePattern(
     writes,
     frameWrites: writes.flatMap((w, i) => (st.joinTemps.has(w) ? [] : [i])),
     match,
+    single,
+    matchOne,
     eqRight: st.eqRight.map((i) => writes.indexOf(i)),
     eqLeft: st.eqLeft,
     betaTest,
@@ -519,14 +534,24 @@ function compileTerm(t: Term, st: PatternState): Check {
   return (v, f) => !check(v, f);
 }
 
-/** Hash key of one or more join values: atoms key themselves, the rest by `valueKey`. */
+/**
+ * Hash key of one or more join values. A single atom keys itself (exact). Several values key
+ * by a numeric hash (a small integer, cheap to hash and never allocated): buckets may then mix
+ * keys, so nodes with several equality joins confirm each pair (`sameJoinValues`).
+ */
 export function joinKey(vals: readonly Value[], idx: readonly number[]): unknown {
   if (idx.length === 0) return undefined;
-  if (idx.length === 1) {
-    const v = vals[idx[0] as number] as Value;
-    return isMultifield(v) ? valueKey(v) : v;
-  }
-  let s = '';
-  for (const i of idx) s += valueKey(vals[i] as Value);
-  return s;
+  if (idx.length === 1) return singleJoinKey(vals[idx[0] as number] as Value);
+  let h = JOIN_HASH_SEED;
+  for (let k = 0; k < idx.length; k++) h = valueHash(vals[idx[k] as number] as Value, h);
+  return h & JOIN_HASH_MASK;
+}
+
+export const JOIN_HASH_SEED = 0x811c9dc5;
+/** 30 bits: a composite key stays a small integer (never a heap number). */
+export const JOIN_HASH_MASK = 0x3fffffff;
+
+/** The key of a join on one variable: the atom itself (a multifield by its text). */
+export function singleJoinKey(v: Value): unknown {
+  return isMultifield(v) ? valueKey(v) : v;
 }

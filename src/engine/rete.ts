@@ -4,9 +4,17 @@
 // the same key, so an assert or retract only visits the partial matches it can join with. CLIPS
 // visits the newest partial matches first and alpha entries oldest first; so does this.
 import type { Fact } from './fact.ts';
-import { type CompiledPattern, joinKey } from './pattern.ts';
+import { valueHash } from './fact-index.ts';
+import { KeyMap, keyHash } from './key-map.ts';
+import {
+  type CompiledPattern,
+  JOIN_HASH_MASK,
+  JOIN_HASH_SEED,
+  joinKey,
+  singleJoinKey,
+} from './pattern.ts';
 import { AlphaEntry, dropFrom, Token, type TokenShow } from './token.ts';
-import type { Value } from './values.ts';
+import { sameValue, type Value } from './values.ts';
 
 /** Callbacks from the network to the engine (activations, watch output). */
 export interface NetworkHost {
@@ -27,14 +35,15 @@ export const inFlight = {
   epoch: 0,
 };
 
-function visible(e: AlphaEntry, node: PatternNode): boolean {
-  return e.fact !== inFlight.fact || (node.visited === inFlight.epoch) !== inFlight.retracting;
+/** Whether a node may see an entry of the fact in flight (other facts' entries always are). */
+function visibleInFlight(node: PatternNode): boolean {
+  return (node.visited === inFlight.epoch) !== inFlight.retracting;
 }
 
 export abstract class BetaNode {
   next: BetaNode | null = null;
   /** Tokens received from the previous node, bucketed by the left join key. */
-  readonly leftMem = new Map<unknown, TokenList>();
+  readonly leftMem = new KeyMap<TokenList>();
   /** The single bucket of a node without equality joins (no hashing needed). */
   keyless: TokenList | null = null;
 
@@ -42,13 +51,14 @@ export abstract class BetaNode {
 
   abstract leftAdd(t: Token): void;
 
-  protected storeLeft(t: Token, key: unknown): void {
+  /** Stores a token in its bucket; `h` is the key's `keyHash`, computed once per token. */
+  protected storeLeft(t: Token, key: unknown, h: number): void {
     let b = this.keyless;
     if (b === null) {
-      b = this.leftMem.get(key) ?? null;
+      b = this.leftMem.getH(key, h) ?? null;
       if (b === null) {
-        b = new TokenList(key);
-        this.leftMem.set(key, b);
+        b = new TokenList(key, h);
+        this.leftMem.setH(key, h, b);
       }
     }
     b.append(t);
@@ -61,9 +71,10 @@ export abstract class BetaNode {
     t.owner = this;
   }
 
-  /** Passes a new partial match on to the next node. */
-  protected emit(parent: Token, vals: Value[], show: TokenShow, entry: AlphaEntry | null): void {
-    const child = new Token(parent, vals, show);
+  /** Passes a new partial match on to the next node. A token holds no frame of its own: the
+   *  variables' values stay in the alpha entries along its parent chain (`materialize`). */
+  protected emit(parent: Token, show: TokenShow, entry: AlphaEntry | null): void {
+    const child = new Token(parent, show);
     parent.addChild(child);
     if (entry !== null) {
       child.entry = entry;
@@ -73,6 +84,25 @@ export abstract class BetaNode {
   }
 }
 
+/**
+ * Writes the values of a live token's variables into `frame`: each token built by a join holds
+ * that join's alpha entry, and the join (its parent's owner) knows where the entry's values go.
+ */
+export function materialize(t: Token, frame: Value[]): Value[] {
+  for (let x: Token = t; x.parent !== null; x = x.parent) {
+    const e = x.entry;
+    if (e === null) continue;
+    const p = (x.parent.owner as PatternNode).pattern;
+    const fw = p.frameWrites;
+    const w = p.writes;
+    for (let k = 0; k < fw.length; k++) {
+      const i = fw[k] as number;
+      frame[w[i] as number] = e.vals[i] as Value;
+    }
+  }
+  return frame;
+}
+
 /** Removes a token, everything built on it, and its activation. */
 export function removeToken(t: Token): void {
   const owner = t.owner;
@@ -80,7 +110,7 @@ export function removeToken(t: Token): void {
     const b = t.bucket;
     if (b !== null) {
       b.unlink(t);
-      if (b.tail === null && b !== owner.keyless) owner.leftMem.delete(b.key);
+      if (b.tail === null && b !== owner.keyless) owner.leftMem.deleteH(b.key, b.hash);
       t.bucket = null;
     }
     t.owner = null;
@@ -101,28 +131,29 @@ export function removeChildren(t: Token): void {
 
 const NONE: readonly AlphaEntry[] = [];
 const NO_ENTRIES: AlphaEntry[] = [];
+const ONE_SLOT: ReadonlyArray<AlphaEntry | undefined> = [undefined];
 
 /** A bucket of tokens: a doubly linked list through the tokens, oldest first, O(1) removal. */
 export class TokenList {
-  head: Token | null = null;
+  /** The newest token; the list is walked backwards through `lprev` (no head is kept). */
   tail: Token | null = null;
 
   constructor(
-    /** The bucket's key in its node's `leftMem` (unused for a keyless node's list). */
+    /** The bucket's key in its node's `leftMem` and the key's hash (unused for a keyless
+     *  node's list). */
     readonly key: unknown = undefined,
+    readonly hash = 0,
   ) {}
 
   append(t: Token): void {
     t.lprev = this.tail;
     t.lnext = null;
-    if (this.tail === null) this.head = t;
-    else this.tail.lnext = t;
+    if (this.tail !== null) this.tail.lnext = t;
     this.tail = t;
   }
 
   unlink(t: Token): void {
-    if (t.lprev === null) this.head = t.lnext;
-    else t.lprev.lnext = t.lnext;
+    if (t.lprev !== null) t.lprev.lnext = t.lnext;
     if (t.lnext === null) this.tail = t.lprev;
     else t.lnext.lprev = t.lprev;
     t.lprev = null;
@@ -133,7 +164,7 @@ export class TokenList {
 /** Alpha entries of one alpha memory bucketed by the values at some positions (a join key). */
 export class RightIndex {
   /** Entries per key, oldest first. */
-  readonly buckets = new Map<unknown, AlphaEntry[]>();
+  readonly buckets = new KeyMap<AlphaEntry[]>();
   constructor(
     readonly positions: readonly number[],
     /** Where entries keep their key for this index. */
@@ -142,18 +173,25 @@ export class RightIndex {
 
   add(e: AlphaEntry): void {
     const key = joinKey(e.vals, this.positions);
-    e.setKey(this.slot, key);
-    const b = this.buckets.get(key);
-    if (b === undefined) this.buckets.set(key, [e]);
-    else b.push(e);
+    const h = keyHash(key);
+    e.setKey(this.slot, key, h);
+    const b = this.buckets.getH(key, h);
+    if (b === undefined) {
+      // Copied, not a literal: V8 pretenures a literal site once resident facts filled it.
+      // (A copy of a one-slot array has room for exactly one entry; push would reserve 17.)
+      const nb = ONE_SLOT.slice() as AlphaEntry[];
+      nb[0] = e;
+      this.buckets.setH(key, h, nb);
+    } else b.push(e);
   }
 
   remove(e: AlphaEntry): void {
     const key = e.keyAt(this.slot);
-    const b = this.buckets.get(key);
+    const h = e.hashAt(this.slot);
+    const b = this.buckets.getH(key, h);
     if (b === undefined) return;
     dropFrom(b, e);
-    if (b.length === 0) this.buckets.delete(key);
+    if (b.length === 0) this.buckets.deleteH(key, h);
   }
 }
 
@@ -168,8 +206,6 @@ export class AlphaMemory {
   readonly nodes: PatternNode[] = [];
   /** Entries created for the fact being asserted (read by the pattern nodes right after). */
   current: AlphaEntry[] = [];
-  /** `inFlight.epoch` when this memory last matched the fact in flight. */
-  mark = -1;
 
   constructor(
     readonly key: string,
@@ -185,26 +221,41 @@ export class AlphaMemory {
     if (found) return found;
     const idx = new RightIndex(positions, this.indexes.length);
     this.indexes.push(idx);
-    for (const f of existing) for (const e of f.entries) if (e.alpha === this) idx.add(e);
+    for (const f of existing) {
+      for (let e = f.entries; e !== null; e = e.nextOfFact) if (e.alpha === this) idx.add(e);
+    }
     return idx;
   }
 
-  /** Matches a fact and stores its entries in every index. */
-  add(fact: Fact): AlphaEntry[] {
+  /** Matches a fact and stores its entries in every index; whether it matched. */
+  add(fact: Fact): boolean {
+    if (this.pattern.single) {
+      const vals = this.pattern.matchOne(fact);
+      if (vals === null) {
+        this.current = NO_ENTRIES;
+        return false;
+      }
+      this.current = [this.store(fact, vals)];
+      return true;
+    }
     const matches = this.pattern.match(fact);
     if (matches.length === 0) {
       this.current = NO_ENTRIES;
-      return NO_ENTRIES;
+      return false;
     }
     const out: AlphaEntry[] = [];
-    for (const vals of matches) {
-      const e = new AlphaEntry(fact, vals, this);
-      for (const idx of this.indexes) idx.add(e);
-      fact.entries.push(e);
-      out.push(e);
-    }
+    for (const vals of matches) out.push(this.store(fact, vals));
     this.current = out;
-    return out;
+    return true;
+  }
+
+  private store(fact: Fact, vals: Value[]): AlphaEntry {
+    const e = new AlphaEntry(fact, vals, this);
+    const indexes = this.indexes;
+    for (let i = 0; i < indexes.length; i++) (indexes[i] as RightIndex).add(e);
+    e.nextOfFact = fact.entries;
+    fact.entries = e;
+    return e;
   }
 
   remove(e: AlphaEntry): void {
@@ -228,7 +279,11 @@ export abstract class PatternNode extends BetaNode {
   ) {
     super(host);
     if (pattern.eqLeft.length === 0) this.keyless = new TokenList();
+    this.hashedKey = pattern.eqLeft.length > 1;
   }
+
+  /** With several equality joins buckets are keyed by a hash: pairs are confirmed value by value. */
+  protected readonly hashedKey: boolean;
 
   /** Set by the engine: creation order of the CLIPS alpha node, of the shared join, of the rule. */
   alphaOrder = 0;
@@ -239,57 +294,70 @@ export abstract class PatternNode extends BetaNode {
   /** Position in the template's listener list (CLIPS visiting order, reversed). */
   rank = 0;
 
-  /** Merges an entry's values into a copy of the token's frame; null when beta tests fail. */
-  protected merge(t: Token, e: AlphaEntry): Value[] | null {
-    const fw = this.pattern.frameWrites;
+  /** Whether an entry passes the pattern's beta tests against a token. The tests run on a
+   *  reused scratch frame holding the token's variables and the entry's (a test that
+   *  re-enters the network, e.g. by asserting, gets a fresh frame instead). */
+  protected matches(t: Token, e: AlphaEntry): boolean {
     const test = this.pattern.betaTest;
-    // A join that adds no variable the rule reads can pass its parent's frame on unchanged
-    // (frames are never written after creation; the RHS works on a copy).
-    if (fw.length === 0 && test === null) return t.vals;
+    if (test === null) return true;
+    const outer = this.scratchBusy;
+    const scratch = outer ? new Array<Value>(this.scratch.length) : this.scratch;
+    materialize(t, scratch);
+    const fw = this.pattern.frameWrites;
     const w = this.pattern.writes;
-    if (test === null) {
-      const vals = t.vals.slice();
-      for (let k = 0; k < fw.length; k++) {
-        const i = fw[k] as number;
-        vals[w[i] as number] = e.vals[i] as Value;
-      }
-      return vals;
-    }
-    // Tested in a reused scratch frame: most candidates fail, and only a match is copied. (A
-    // test that re-enters the network, e.g. by asserting, gets a fresh frame instead.)
-    const scratch = this.scratchBusy ? [] : this.scratch;
-    const src = t.vals;
-    scratch.length = src.length;
-    for (let i = 0; i < src.length; i++) scratch[i] = src[i] as Value;
     for (let k = 0; k < fw.length; k++) {
       const i = fw[k] as number;
       scratch[w[i] as number] = e.vals[i] as Value;
     }
-    const outer = this.scratchBusy;
     this.scratchBusy = true;
     try {
-      return test(scratch) ? scratch.slice() : null;
+      return test(scratch);
     } finally {
       this.scratchBusy = outer;
     }
   }
 
-  private readonly scratch: Value[] = [];
+  /** Sized by the engine to the rule's frame. */
+  scratch: Value[] = [];
   private scratchBusy = false;
 
-  /** Whether an entry passes the beta tests against a token (no allocation without tests). */
-  protected matches(t: Token, e: AlphaEntry): boolean {
-    return this.pattern.betaTest === null || this.merge(t, e) !== null;
+  /**
+   * Where the left join values live: for each equality join, how many parents up from a token
+   * arriving here the token built from the binding pattern's entry is, and the value's
+   * position in that entry. Set by the engine when it chains the rule's nodes.
+   */
+  leftUp: readonly number[] = [];
+  leftPos: readonly number[] = [];
+
+  protected leftValue(t: Token, k: number): Value {
+    let x = t;
+    for (let u = this.leftUp[k] as number; u > 0; u--) x = x.parent as Token;
+    return (x.entry as AlphaEntry).vals[this.leftPos[k] as number] as Value;
   }
 
+  /** The token's join key, equal to `joinKey` of a matching entry's values. */
   protected leftKey(t: Token): unknown {
-    return joinKey(t.vals, this.pattern.eqLeft);
+    const n = this.leftUp.length;
+    if (n === 0) return undefined;
+    if (n === 1) return singleJoinKey(this.leftValue(t, 0));
+    let h = JOIN_HASH_SEED;
+    for (let k = 0; k < n; k++) h = valueHash(this.leftValue(t, k), h);
+    return h & JOIN_HASH_MASK;
+  }
+
+  protected sameJoinValues(t: Token, e: AlphaEntry): boolean {
+    const right = this.pattern.eqRight;
+    const ev = e.vals;
+    for (let k = 0; k < right.length; k++) {
+      if (!sameValue(this.leftValue(t, k), ev[right[k] as number] as Value)) return false;
+    }
+    return true;
   }
 
   /** Alpha entries for a key, oldest first (CLIPS appends to alpha memories); callers skip
    *  the ones `visible` rejects. Joining never changes the bucket being walked. */
-  protected rightBucket(key: unknown): readonly AlphaEntry[] {
-    return this.right.buckets.get(key) ?? NONE;
+  protected rightBucket(key: unknown, h: number): readonly AlphaEntry[] {
+    return this.right.buckets.getH(key, h) ?? NONE;
   }
 
   abstract entryAdded(entry: AlphaEntry): void;
@@ -300,21 +368,24 @@ export abstract class PatternNode extends BetaNode {
 export class JoinNode extends PatternNode {
   leftAdd(t: Token): void {
     const key = this.leftKey(t);
-    this.storeLeft(t, key);
-    for (const e of this.rightBucket(key)) {
-      if (!visible(e, this)) continue;
-      const vals = this.merge(t, e);
-      if (vals !== null) this.emit(t, vals, e.fact, e);
+    const h = keyHash(key);
+    this.storeLeft(t, key, h);
+    const flying = inFlight.fact;
+    for (const e of this.rightBucket(key, h)) {
+      if (e.fact === flying && !visibleInFlight(this)) continue;
+      if (this.hashedKey && !this.sameJoinValues(t, e)) continue;
+      if (this.matches(t, e)) this.emit(t, e.fact, e);
     }
   }
 
   entryAdded(e: AlphaEntry): void {
-    const b = this.keyless ?? this.leftMem.get(e.keyAt(this.right.slot));
+    const slot = this.right.slot;
+    const b = this.keyless ?? this.leftMem.getH(e.keyAt(slot), e.hashAt(slot));
     if (b === undefined) return;
     // Newest partial match first (CLIPS prepends to beta memories).
     for (let t = b.tail; t !== null; t = t.lprev) {
-      const vals = this.merge(t, e);
-      if (vals !== null) this.emit(t, vals, e.fact, e);
+      if (this.hashedKey && !this.sameJoinValues(t, e)) continue;
+      if (this.matches(t, e)) this.emit(t, e.fact, e);
     }
   }
 
@@ -348,11 +419,17 @@ export class NegationNode extends PatternNode {
 
   leftAdd(t: Token): void {
     const key = this.leftKey(t);
-    this.storeLeft(t, key);
+    const h = keyHash(key);
+    this.storeLeft(t, key, h);
     let n = 0;
-    for (const e of this.rightBucket(key)) if (visible(e, this) && this.matches(t, e)) n++;
+    const flying = inFlight.fact;
+    for (const e of this.rightBucket(key, h)) {
+      if (e.fact === flying && !visibleInFlight(this)) continue;
+      if (this.hashedKey && !this.sameJoinValues(t, e)) continue;
+      if (this.matches(t, e)) n++;
+    }
     t.count = n;
-    if (this.passes(t)) this.emit(t, t.vals, '*', null);
+    if (this.passes(t)) this.emit(t, '*', null);
   }
 
   entryAdded(e: AlphaEntry): void {
@@ -364,16 +441,18 @@ export class NegationNode extends PatternNode {
   }
 
   private update(e: AlphaEntry, delta: number): void {
-    const b = this.keyless ?? this.leftMem.get(e.keyAt(this.right.slot));
+    const slot = this.right.slot;
+    const b = this.keyless ?? this.leftMem.getH(e.keyAt(slot), e.hashAt(slot));
     if (b === undefined) return;
     // Newest first; emitting and removing children only touch later nodes, never this bucket.
     for (let t = b.tail; t !== null; t = t.lprev) {
+      if (this.hashedKey && !this.sameJoinValues(t, e)) continue;
       if (!this.matches(t, e)) continue;
       const before = this.passes(t);
       t.count += delta;
       const after = this.passes(t);
       if (before === after) continue;
-      if (after) this.emit(t, t.vals, '*', null);
+      if (after) this.emit(t, '*', null);
       else removeChildren(t);
     }
   }
@@ -388,9 +467,23 @@ export class TestNode extends BetaNode {
     super(host);
   }
 
+  /** Sized by the engine to the rule's frame. */
+  scratch: Value[] = [];
+  private scratchBusy = false;
+
   leftAdd(t: Token): void {
     this.own(t);
-    if (this.test(t.vals)) this.emit(t, t.vals, null, null);
+    const outer = this.scratchBusy;
+    const frame = outer ? new Array<Value>(this.scratch.length) : this.scratch;
+    materialize(t, frame);
+    this.scratchBusy = true;
+    let pass: boolean;
+    try {
+      pass = this.test(frame);
+    } finally {
+      this.scratchBusy = outer;
+    }
+    if (pass) this.emit(t, null, null);
   }
 }
 

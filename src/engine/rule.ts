@@ -28,7 +28,9 @@ type FlatCE = Exclude<CE, { kind: 'or' | 'and' }>;
 /** One conjunctive alternative of a rule (a rule without `or` has exactly one). */
 export class Disjunct {
   readonly patternNodes: PatternNode[] = [];
-  readonly root: Token = new Token(null, [], null);
+  readonly root: Token = new Token(null, null);
+  /** An empty frame of the scope's final size, copied for each firing. */
+  blank: Value[] = [];
   first: BetaNode | null = null;
   terminal: TerminalNode | null = null;
 
@@ -258,12 +260,49 @@ function buildDisjunct(
     nodes.push(node);
   });
   d.rhs = compileBody(rhsItems, c);
+  d.blank = new Array<Value>(scope.size).fill(undefined as unknown as Value);
+  locateJoinValues(nodes, scope.size);
   const terminal = new TerminalNode(env.network, d);
   nodes.push(terminal);
   for (let k = 0; k + 1 < nodes.length; k++) (nodes[k] as BetaNode).next = nodes[k + 1] as BetaNode;
   d.first = nodes[0] as BetaNode;
   d.terminal = terminal;
   return d;
+}
+
+/**
+ * Tokens keep no frames: a variable's value stays in the alpha entry of the pattern that bound
+ * it. A token arriving at node n has n ancestors below the root, one per node; the one built by
+ * the pattern node at position k is k + 1 deep. So each equality join of node n finds its value
+ * n - (k + 1) parents up, at a fixed position of that token's entry.
+ */
+function locateJoinValues(nodes: readonly BetaNode[], frameSize: number): void {
+  nodes.forEach((node, n) => {
+    if (node instanceof TestNode) node.scratch = new Array<Value>(frameSize).fill(FALSE);
+    if (!(node instanceof JoinNode || node instanceof NegationNode)) return;
+    node.scratch = new Array<Value>(frameSize).fill(FALSE);
+    const up: number[] = [];
+    const pos: number[] = [];
+    for (const idx of node.pattern.eqLeft) {
+      let found = false;
+      for (let k = n - 1; k >= 0 && !found; k--) {
+        const earlier = nodes[k];
+        // Only positive patterns pass their values on (not/exists variables stay inside).
+        if (!(earlier instanceof JoinNode)) continue;
+        const p = earlier.pattern;
+        for (const i of p.frameWrites) {
+          if (p.writes[i] !== idx) continue;
+          up.push(n - (k + 1));
+          pos.push(i);
+          found = true;
+          break;
+        }
+      }
+      if (!found) throw new Error(`internal: join variable at frame index ${idx} has no binder`);
+    }
+    node.leftUp = up;
+    node.leftPos = pos;
+  });
 }
 
 /**

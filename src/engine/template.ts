@@ -1,6 +1,6 @@
 // Deftemplates and ordered-fact relations: slot definitions, constraints and defaults.
 import { EngineError } from './errors.ts';
-import type { Fact } from './fact.ts';
+import { FactList } from './fact.ts';
 import { FactIndex } from './fact-index.ts';
 import type { Module } from './module.ts';
 import type { AlphaMemory, PatternNode } from './rete.ts';
@@ -35,6 +35,8 @@ export interface SlotDef {
 
 export class Template {
   readonly slotIndex = new Map<string, number>();
+  /** `template.slot` of each slot, for conversion error messages (built once, not per assert). */
+  readonly slotLabels: readonly string[];
   /** Pattern nodes fed by this template, in the reverse of CLIPS's visiting order. */
   readonly listeners: PatternNode[] = [];
   /**
@@ -48,7 +50,7 @@ export class Template {
   }> = [];
   readonly alphasUnhashed: AlphaMemory[] = [];
   /** Live facts of this template, in assertion (= id) order. */
-  readonly facts = new Set<Fact>();
+  readonly facts = new FactList();
   /** Live facts by slot values, to refuse duplicates. */
   readonly identical = new FactIndex();
 
@@ -62,6 +64,7 @@ export class Template {
     slots.forEach((s, i) => {
       this.slotIndex.set(s.name, i);
     });
+    this.slotLabels = slots.map((s) => `${name}.${s.name}`);
   }
 
   /** `MODULE::name` when the template is not in MAIN. */
@@ -143,12 +146,19 @@ export function checkSlotValue(tmpl: Template, slot: SlotDef, v: Value): void {
         : `slot ${slot.name} of ${tmpl.name} needs a single value, got a multifield`,
     );
   }
-  const atoms = isMultifield(v) ? v : [v];
-  for (const a of atoms) {
-    const why = atomViolation(slot, a);
-    if (why !== null)
-      throw new EngineError('NAU_ENGINE_SLOT_TYPE', `${why} in template ${tmpl.name}`);
+  // Unconstrained slots (the common case) need no per-atom check.
+  if (slot.types === null && slot.allowed === null) return;
+  if (!isMultifield(v)) {
+    checkAtom(tmpl, slot, v);
+    return;
   }
+  for (let i = 0; i < v.length; i++) checkAtom(tmpl, slot, v[i] as Atom);
+}
+
+function checkAtom(tmpl: Template, slot: SlotDef, a: Atom): void {
+  const why = atomViolation(slot, a);
+  if (why !== null)
+    throw new EngineError('NAU_ENGINE_SLOT_TYPE', `${why} in template ${tmpl.name}`);
 }
 
 /** Type priority CLIPS uses to derive a default: the first type the slot allows wins. */

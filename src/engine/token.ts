@@ -8,12 +8,17 @@ import type { Value } from './values.ts';
 
 /** One way a fact matches an alpha memory: the values it contributes, in the memory's layout. */
 export class AlphaEntry {
-  /** Tokens built from this entry (by any node), oldest at the head; removed on retract. */
-  kidsHead: Token | null = null;
+  /** Tokens built from this entry (by any node), newest at the tail, linked backwards through
+   *  `eprev` (nothing walks them from the oldest, so no head is kept); removed on retract. */
   kidsTail: Token | null = null;
   /** The entry's key in its alpha memory's first index, and in the others (rarely any). */
   key0: unknown = undefined;
   moreKeys: unknown[] | null = null;
+  /** The keys' `keyHash`es, alike. */
+  hash0 = 0;
+  moreHashes: number[] | null = null;
+  /** The next older entry of the same fact (see `Fact.entries`). */
+  nextOfFact: AlphaEntry | null = null;
   constructor(
     readonly fact: Fact,
     readonly vals: readonly Value[],
@@ -24,26 +29,31 @@ export class AlphaEntry {
     return slot === 0 ? this.key0 : (this.moreKeys as unknown[])[slot - 1];
   }
 
-  setKey(slot: number, key: unknown): void {
+  hashAt(slot: number): number {
+    return slot === 0 ? this.hash0 : ((this.moreHashes as number[])[slot - 1] as number);
+  }
+
+  setKey(slot: number, key: unknown, hash: number): void {
     if (slot === 0) {
       this.key0 = key;
+      this.hash0 = hash;
       return;
     }
     if (this.moreKeys === null) this.moreKeys = [];
+    if (this.moreHashes === null) this.moreHashes = [];
     this.moreKeys[slot - 1] = key;
+    this.moreHashes[slot - 1] = hash;
   }
 
   addChild(t: Token): void {
     t.eprev = this.kidsTail;
     t.enext = null;
-    if (this.kidsTail === null) this.kidsHead = t;
-    else this.kidsTail.enext = t;
+    if (this.kidsTail !== null) this.kidsTail.enext = t;
     this.kidsTail = t;
   }
 
   dropChild(t: Token): void {
-    if (t.eprev === null) this.kidsHead = t.enext;
-    else t.eprev.enext = t.enext;
+    if (t.eprev !== null) t.eprev.enext = t.enext;
     if (t.enext === null) this.kidsTail = t.eprev;
     else t.enext.eprev = t.eprev;
     t.eprev = null;
@@ -55,8 +65,7 @@ export class AlphaEntry {
 export type TokenShow = Fact | '*' | null;
 
 export class Token {
-  /** Tokens built on this one, oldest at the head. */
-  kidsHead: Token | null = null;
+  /** Tokens built on this one, newest at the tail (linked backwards through `cprev`). */
   kidsTail: Token | null = null;
   activation: Activation | null = null;
   /** Not/exists nodes: how many right entries currently match this token. */
@@ -78,25 +87,35 @@ export class Token {
 
   constructor(
     readonly parent: Token | null,
-    readonly vals: Value[],
     readonly show: TokenShow,
   ) {}
 
   addChild(t: Token): void {
     t.cprev = this.kidsTail;
     t.cnext = null;
-    if (this.kidsTail === null) this.kidsHead = t;
-    else this.kidsTail.cnext = t;
+    if (this.kidsTail !== null) this.kidsTail.cnext = t;
     this.kidsTail = t;
   }
 
   dropChild(t: Token): void {
-    if (t.cprev === null) this.kidsHead = t.cnext;
-    else t.cprev.cnext = t.cnext;
+    if (t.cprev !== null) t.cprev.cnext = t.cnext;
     if (t.cnext === null) this.kidsTail = t.cprev;
     else t.cnext.cprev = t.cprev;
     t.cprev = null;
     t.cnext = null;
+  }
+
+  /** The fact id of each pattern CE in rule order (null for not/exists), for `run()` results:
+   *  filled in place, one array per firing. */
+  basisIds(): Array<number | null> {
+    let n = 0;
+    for (let t: Token | null = this; t !== null; t = t.parent) if (t.show !== null) n++;
+    const out = new Array<number | null>(n);
+    for (let t: Token | null = this; t !== null; t = t.parent) {
+      const s = t.show;
+      if (s !== null) out[--n] = s === '*' ? null : s.id;
+    }
+    return out;
   }
 
   /** The facts (or `*`) of each pattern CE in rule order, for watch traces. */
@@ -112,5 +131,9 @@ export class Token {
 export function dropFrom<T>(list: T[] | null, x: T): void {
   if (list === null) return;
   const i = list.lastIndexOf(x);
-  if (i >= 0) list.splice(i, 1);
+  if (i < 0) return;
+  // Shifted by hand: splice allocates an array of the removed elements.
+  const n = list.length - 1;
+  for (let k = i; k < n; k++) list[k] = list[k + 1] as T;
+  list.length = n;
 }

@@ -1,0 +1,79 @@
+// KeyMap (the network's open-addressing table) against a plain Map: random set/get/delete
+// sequences over colliding keys of every kind a join key can be.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { KeyMap, keyHash } from '../../src/engine/key-map.ts';
+import { Sym } from '../../src/engine/values.ts';
+
+const fact7 = { id: 7, retracted: false };
+const KEYS: unknown[] = [
+  undefined,
+  0,
+  1,
+  -1,
+  2 ** 29,
+  1.5,
+  'a',
+  'b',
+  '',
+  'req-1',
+  'req-2',
+  1n,
+  -5n,
+  2n ** 70n,
+  Sym.of('a'),
+  Sym.of('req-1'),
+  fact7,
+  ...Array.from({ length: 40 }, (_, i) => `k${i}`),
+  ...Array.from({ length: 40 }, (_, i) => i * 1024),
+];
+
+test('keyHash agrees with === (equal keys hash alike, -0 like 0)', () => {
+  assert.equal(keyHash(0), keyHash(-0));
+  assert.equal(keyHash('req-1'), keyHash(['req', '1'].join('-')));
+  assert.equal(keyHash(12n), keyHash(BigInt(12)));
+  assert.equal(keyHash(Sym.of('x')), keyHash(Sym.of('x')));
+});
+
+test('behaves like a Map under random set/get/delete sequences', () => {
+  const op = fc.record({
+    kind: fc.constantFrom('set', 'delete', 'get'),
+    key: fc.integer({ min: 0, max: KEYS.length - 1 }),
+    value: fc.integer(),
+  });
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
+      const km = new KeyMap<number>();
+      const m = new Map<unknown, number>();
+      for (const o of ops) {
+        const k = KEYS[o.key];
+        if (o.kind === 'set') {
+          km.set(k, o.value);
+          m.set(k, o.value);
+        } else if (o.kind === 'delete') {
+          assert.equal(km.delete(k), m.delete(k));
+        } else {
+          assert.equal(km.get(k), m.get(k));
+        }
+        assert.equal(km.size, m.size);
+      }
+      for (const k of KEYS) assert.equal(km.get(k), m.get(k));
+      assert.deepEqual([...km.values()].sort(), [...m.values()].sort());
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('grows past many keys and empties again; clear resets', () => {
+  const km = new KeyMap<number>();
+  for (let i = 0; i < 5000; i++) km.set(`x${i}`, i);
+  assert.equal(km.size, 5000);
+  for (let i = 0; i < 5000; i += 2) assert.equal(km.delete(`x${i}`), true);
+  for (let i = 0; i < 5000; i++) assert.equal(km.get(`x${i}`), i % 2 === 0 ? undefined : i);
+  km.clear();
+  assert.equal(km.size, 0);
+  assert.equal(km.get('x1'), undefined);
+  km.set('x1', 1);
+  assert.equal(km.get('x1'), 1);
+});
