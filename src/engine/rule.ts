@@ -1,6 +1,6 @@
 // Defrule: conditional elements, `or` expansion into disjuncts, and the beta-network chain of
 // each disjunct.
-import { errorAt } from './errors.ts';
+import { EngineError, errorAt } from './errors.ts';
 import { type Code, type CompileContext, compileBody, compileExpr, Scope } from './expr.ts';
 import type { Module } from './module.ts';
 import { compilePattern, type RuleVars } from './pattern.ts';
@@ -298,7 +298,12 @@ function locateJoinValues(nodes: readonly BetaNode[], frameSize: number): void {
           break;
         }
       }
-      if (!found) throw new Error(`internal: join variable at frame index ${idx} has no binder`);
+      if (!found) {
+        throw new EngineError(
+          'NAU_ENGINE_BUILD',
+          `internal: join variable at frame index ${idx} has no binding pattern`,
+        );
+      }
     }
     node.leftUp = up;
     node.leftPos = pos;
