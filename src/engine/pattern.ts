@@ -269,6 +269,8 @@ function checkLiterals(
 
 const NO_MATCH: Value[][] = [];
 
+// The continuation after a multifield slot is passed as data, not as a closure: this runs for
+// every fact a pattern with a multislot sees, and a closure per slot and fact is garbage.
 function matchSlots(
   slots: readonly SlotMatcher[],
   i: number,
@@ -276,18 +278,25 @@ function matchSlots(
   frame: Value[],
   emit: () => void,
 ): void {
-  if (i === slots.length) {
-    emit();
+  for (; i < slots.length; i++) {
+    const s = slots[i] as SlotMatcher;
+    const v = fact.slots[s.index] as Value;
+    if (!s.multi) {
+      if (!applyField(s.fields[0] as Field, v, frame)) return;
+      continue;
+    }
+    matchSeq(s.fields, 0, v as Multifield, 0, frame, { slots, i: i + 1, fact, emit });
     return;
   }
-  const s = slots[i] as SlotMatcher;
-  const v = fact.slots[s.index] as Value;
-  const next = () => matchSlots(slots, i + 1, fact, frame, emit);
-  if (!s.multi) {
-    if (applyField(s.fields[0] as Field, v, frame)) next();
-    return;
-  }
-  matchSeq(s.fields, 0, v as Multifield, 0, frame, next);
+  emit();
+}
+
+/** What follows a multifield slot's match: the remaining slots of the fact. */
+interface SlotRest {
+  readonly slots: readonly SlotMatcher[];
+  readonly i: number;
+  readonly fact: Fact;
+  readonly emit: () => void;
 }
 
 function applyField(fd: Field, v: Value, frame: Value[]): boolean {
@@ -302,16 +311,16 @@ function matchSeq(
   items: Multifield,
   pos: number,
   frame: Value[],
-  done: () => void,
+  rest: SlotRest,
 ): void {
   if (fi === fields.length) {
-    if (pos === items.length) done();
+    if (pos === items.length) matchSlots(rest.slots, rest.i, rest.fact, frame, rest.emit);
     return;
   }
   const fd = fields[fi] as Field;
   if (!fd.multi) {
     if (pos < items.length && applyField(fd, items[pos] as Atom, frame)) {
-      matchSeq(fields, fi + 1, items, pos + 1, frame, done);
+      matchSeq(fields, fi + 1, items, pos + 1, frame, rest);
     }
     return;
   }
@@ -323,7 +332,7 @@ function matchSeq(
   const minLen = fi === fields.length - 1 ? maxLen : 0;
   for (let len = maxLen; len >= minLen; len--) {
     if (applyField(fd, items.slice(pos, pos + len), frame)) {
-      matchSeq(fields, fi + 1, items, pos + len, frame, done);
+      matchSeq(fields, fi + 1, items, pos + len, frame, rest);
     }
   }
 }
