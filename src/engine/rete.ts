@@ -161,10 +161,22 @@ export class TokenList {
   }
 }
 
-/** Alpha entries of one alpha memory bucketed by the values at some positions (a join key). */
+/** Buckets up to this size drop a retracted entry in place (a short shift). */
+const SMALL_BUCKET = 16;
+
+/**
+ * Alpha entries of one alpha memory bucketed by the values at some positions (a join key).
+ * A bucket can hold a large share of the memory (a pattern joined on no variable keeps every
+ * entry in one bucket, e.g. each session's summary): removing from the middle of it would cost
+ * its length per retract, so a large bucket only marks the entry `removed` (walkers skip it)
+ * and the index compacts once half of its entries are such leftovers.
+ */
 export class RightIndex {
   /** Entries per key, oldest first. */
   readonly buckets = new KeyMap<AlphaEntry[]>();
+  /** Entries stored, leftovers included, and the leftovers among them. */
+  private stored = 0;
+  private leftovers = 0;
   constructor(
     readonly positions: readonly number[],
     /** Where entries keep their key for this index. */
@@ -175,6 +187,7 @@ export class RightIndex {
     const key = joinKey(e.vals, this.positions);
     const h = keyHash(key);
     e.setKey(this.slot, key, h);
+    this.stored++;
     const b = this.buckets.getH(key, h);
     if (b === undefined) {
       // Copied, not a literal: V8 pretenures a literal site once resident facts filled it.
@@ -190,8 +203,42 @@ export class RightIndex {
     const h = e.hashAt(this.slot);
     const b = this.buckets.getH(key, h);
     if (b === undefined) return;
-    dropFrom(b, e);
-    if (b.length === 0) this.buckets.deleteH(key, h);
+    if (b.length <= SMALL_BUCKET || b[b.length - 1] === e) {
+      const before = b.length;
+      dropFrom(b, e);
+      this.stored -= before - b.length;
+      // Leftovers that became the newest go too.
+      while (b.length > 0 && (b[b.length - 1] as AlphaEntry).removed) {
+        b.length--;
+        this.stored--;
+        this.leftovers--;
+      }
+      if (b.length === 0) this.buckets.deleteH(key, h);
+      return;
+    }
+    e.removed = true;
+    this.leftovers++;
+    if (this.leftovers > 64 && this.leftovers * 2 > this.stored) this.compact();
+  }
+
+  /** Drops every leftover (amortized: runs after as many removals as entries it keeps). */
+  private compact(): void {
+    const empty: AlphaEntry[] = [];
+    let kept = 0;
+    for (const b of this.buckets.values()) {
+      let w = 0;
+      for (let r = 0; r < b.length; r++) {
+        const x = b[r] as AlphaEntry;
+        if (!x.removed) b[w++] = x;
+      }
+      if (w === 0) empty.push(b[0] as AlphaEntry);
+      b.length = w;
+      kept += w;
+    }
+    for (const x of empty) this.buckets.deleteH(x.keyAt(this.slot), x.hashAt(this.slot));
+    // Counted afresh: also right after the network cleared the buckets (flush).
+    this.stored = kept;
+    this.leftovers = 0;
   }
 }
 
@@ -372,7 +419,7 @@ export class JoinNode extends PatternNode {
     this.storeLeft(t, key, h);
     const flying = inFlight.fact;
     for (const e of this.rightBucket(key, h)) {
-      if (e.fact === flying && !visibleInFlight(this)) continue;
+      if (e.removed || (e.fact === flying && !visibleInFlight(this))) continue;
       if (this.hashedKey && !this.sameJoinValues(t, e)) continue;
       if (this.matches(t, e)) this.emit(t, e.fact, e);
     }
@@ -424,7 +471,7 @@ export class NegationNode extends PatternNode {
     let n = 0;
     const flying = inFlight.fact;
     for (const e of this.rightBucket(key, h)) {
-      if (e.fact === flying && !visibleInFlight(this)) continue;
+      if (e.removed || (e.fact === flying && !visibleInFlight(this))) continue;
       if (this.hashedKey && !this.sameJoinValues(t, e)) continue;
       if (this.matches(t, e)) n++;
     }

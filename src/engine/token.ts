@@ -19,6 +19,9 @@ export class AlphaEntry {
   moreHashes: number[] | null = null;
   /** The next older entry of the same fact (see `Fact.entries`). */
   nextOfFact: AlphaEntry | null = null;
+  /** Retracted, but still in a large index bucket until its next compaction (`RightIndex`):
+   *  walkers of a bucket skip it. */
+  removed = false;
   constructor(
     readonly fact: Fact,
     readonly vals: readonly Value[],
