@@ -28,6 +28,7 @@ import { parse as parseYaml } from 'yaml';
 import { verifyAuditFile } from '../src/audit/index.ts';
 import { Broker } from '../src/broker/index.ts';
 import { NautilusError } from '../src/errors.ts';
+import { table } from './table.ts';
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
@@ -103,20 +104,6 @@ function latency(samples: readonly number[]): Latency {
 function round(x: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
-}
-
-function table(
-  title: string,
-  header: readonly string[],
-  rows: ReadonlyArray<readonly string[]>,
-): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
-      .join('  ');
-  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  return [title, line(header), rule, ...rows.map(line)].join('\n');
 }
 
 const fmt = (x: number | null, digits = 2): string =>

@@ -104,19 +104,7 @@ export function spread(xs: readonly number[]): { median: number; min: number; ma
 
 // ---- formatting ------------------------------------------------------------------------------
 
-export function table(
-  title: string,
-  header: readonly string[],
-  rows: ReadonlyArray<readonly string[]>,
-): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
-      .join('  ');
-  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  return [title, line(header), rule, ...rows.map(line)].join('\n');
-}
+export { table } from './table.ts';
 
 export const fmt = (x: number | null, digits = 3): string =>
   x === null || Number.isNaN(x) ? 'n/a' : x.toFixed(digits);

@@ -516,16 +516,5 @@ export async function auditProblems(w: SessionWorld, ledger: Ledger): Promise<st
   return problems;
 }
 
-// ---- a seeded random source -----------------------------------------------------------------
-
-/** mulberry32: small, fast, good enough to pick timings and requests reproducibly. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A seeded random source: the WAL's own (mulberry32), so runs are reproducible from the seed.
+export { seededRandom as seeded } from '../../src/wal/index.ts';
