@@ -12,8 +12,9 @@ import {
 import { type AuthInfo, createMcpHandler } from '@modelcontextprotocol/server';
 import type { Broker } from '../../broker/index.ts';
 import { NautilusError } from '../../errors.ts';
+import { isKeyRefusal, type KeyRefusal } from '../api-keys.ts';
 import { NOBODY, type Principal, principalFor } from '../principal.ts';
-import { type ApiKeyEntry, ApiKeyTable, type AuthFailure } from './api-keys.ts';
+import { type ApiKeyEntry, ApiKeyTable } from './api-keys.ts';
 import { describeError, type McpLogger } from './logger.ts';
 import { createNautilusServer } from './server.ts';
 
@@ -76,9 +77,9 @@ export async function startHttp(broker: Broker, opts: HttpOptions): Promise<Http
     }
     if (!checkHost(req, res) || !checkOrigin(req, res)) return;
     const who = keys.authenticate(req.headers);
-    if (typeof who === 'string') {
+    if (isKeyRefusal(who)) {
       logger.warn(
-        { transport: 'http', remote: req.socket.remoteAddress, reason: who },
+        { transport: 'http', remote: req.socket.remoteAddress, reason: who.reason },
         'mcp http request unauthenticated',
       );
       refuse(res, who);
@@ -167,22 +168,8 @@ function principalOf(info: AuthInfo | undefined): Principal {
   );
 }
 
-const REFUSALS: Record<AuthFailure, { code: string; message: string }> = {
-  missing: {
-    code: 'NAU_AUTH_REQUIRED',
-    message: 'an API key is required: send Authorization: Bearer <key> or X-API-Key: <key>',
-  },
-  malformed: {
-    code: 'NAU_AUTH_INVALID',
-    message:
-      'malformed credentials: send one key, as Authorization: Bearer <key> or X-API-Key: <key>',
-  },
-  unknown: { code: 'NAU_AUTH_INVALID', message: 'the API key is not valid' },
-};
-
-function refuse(res: ServerResponse, why: AuthFailure): void {
-  const r = REFUSALS[why];
-  answer(res, 401, r.code, r.message, { 'WWW-Authenticate': 'Bearer realm="nautilus"' });
+function refuse(res: ServerResponse, why: KeyRefusal): void {
+  answer(res, 401, why.code, why.message, { 'WWW-Authenticate': 'Bearer realm="nautilus"' });
 }
 
 /** A JSON-RPC error body (what MCP clients parse) carrying the NAU_* code. */
