@@ -170,24 +170,26 @@ export class SessionManager {
     const known = this.tracked.get(record.sid);
     if (known !== undefined && (known.wal[walId] ?? 0) >= record.lsn) return 'already-applied';
     if (this.replayClosed.has(record.sid)) return 'closed';
-    const release = await this.lock(record.sid);
-    try {
-      // A session replayed already is ahead of its row (syncFromStore would reload the row).
-      if (!this.replayed.has(record.sid)) {
+    // A session replayed already is ahead of its row and only in this process's memory until
+    // finishReplay (nothing else runs in this process before recovery ends): no store read and
+    // no lock, which on PostgreSQL would cost an advisory-lock round trip per record.
+    if (!this.replayed.has(record.sid)) {
+      const release = await this.lock(record.sid);
+      try {
         const row = await this.syncFromStore(record.sid);
         if (row?.status === 'closed') {
           this.replayClosed.add(record.sid);
           return 'closed';
         }
+      } finally {
+        await release();
       }
-      const t = this.tracked.get(record.sid);
-      if (t !== undefined && (t.wal[walId] ?? 0) >= record.lsn) return 'already-applied';
-      await this.commit(record.sid, ops, record.lsn, { at: new Date(record.ts) });
-      this.replayed.add(record.sid);
-      return 'applied';
-    } finally {
-      await release();
     }
+    const t = this.tracked.get(record.sid);
+    if (t !== undefined && (t.wal[walId] ?? 0) >= record.lsn) return 'already-applied';
+    await this.commit(record.sid, ops, record.lsn, { at: new Date(record.ts) });
+    this.replayed.add(record.sid);
+    return 'applied';
   }
 
   /** Ends WAL recovery: saves every session replay changed (synchronously, in either mode). */
