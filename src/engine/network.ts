@@ -4,6 +4,7 @@ import type { Fact } from './fact.ts';
 import {
   AlphaMemory,
   inFlight,
+  type MergedOrder,
   NegationNode,
   type PatternNode,
   removeToken,
@@ -21,6 +22,9 @@ export class Network {
   private readonly sharedOrders = new Map<string, { order: number; refs: number }>();
   private sharedCounter = 0;
   private readonly alphaMemories = new Map<string, AlphaMemory>();
+  /** Bumped whenever node lists are re-ranked or changed: cached merged visiting orders built
+   *  under an older value are dropped (see `mergedNodes`). */
+  private mergeEpoch = 0;
 
   /** Connects a rule's nodes and creates the matches of the facts already in working memory. */
   attach(rule: Rule): void {
@@ -90,24 +94,10 @@ export class Network {
         for (const node of (matched as AlphaMemory).nodes) feed(node, epoch);
       } else {
         const alphas = matched as AlphaMemory[];
-        const pos = alphas.map(() => 0);
-        for (;;) {
-          // The next node in visiting order: the highest rank among the lists' heads.
-          let best = -1;
-          let bestRank = -1;
-          for (let k = 0; k < alphas.length; k++) {
-            const nodes = (alphas[k] as AlphaMemory).nodes;
-            const p = pos[k] as number;
-            // (Bounds checked first: reading past the end is a slow path in V8.)
-            if (p < nodes.length && (nodes[p] as PatternNode).rank > bestRank) {
-              best = k;
-              bestRank = (nodes[p] as PatternNode).rank;
-            }
-          }
-          if (best < 0) break;
-          const nodes = (alphas[best] as AlphaMemory).nodes;
-          feed(nodes[(pos[best] as number)++] as PatternNode, epoch);
-        }
+        const merged = mergedNodes(alphas, this.mergeEpoch);
+        if (merged !== null) {
+          for (let k = 0; k < merged.length; k++) feed(merged[k] as PatternNode, epoch);
+        } else feedMerging(alphas, epoch);
       }
     } catch (x) {
       // A test or host function threw part-way (e.g. a failing host function in a join test):
@@ -165,25 +155,11 @@ export class Network {
         for (let n = nodes.length - 1; n >= 0; n--)
           retractAt(nodes[n] as PatternNode, entries, epoch);
       } else {
-        // Reverse visiting order: the lowest rank among the lists' tails first.
-        const pos = alphas.map((a) => a.nodes.length - 1);
-        for (;;) {
-          let best = -1;
-          let bestRank = Number.POSITIVE_INFINITY;
-          for (let k = 0; k < alphas.length; k++) {
-            const p = pos[k] as number;
-            // (Bounds checked first: a negative index is a slow property lookup in V8.)
-            if (p < 0) continue;
-            const node = (alphas[k] as AlphaMemory).nodes[p] as PatternNode;
-            if (node.rank < bestRank) {
-              best = k;
-              bestRank = node.rank;
-            }
-          }
-          if (best < 0) break;
-          const nodes = (alphas[best] as AlphaMemory).nodes;
-          retractAt(nodes[(pos[best] as number)--] as PatternNode, entries, epoch);
-        }
+        const merged = mergedNodes(alphas, this.mergeEpoch);
+        if (merged !== null) {
+          for (let n = merged.length - 1; n >= 0; n--)
+            retractAt(merged[n] as PatternNode, entries, epoch);
+        } else retractMerging(alphas, entries, epoch);
       }
     } finally {
       inFlight.fact = null;
@@ -216,11 +192,14 @@ export class Network {
     byRank(alpha.nodes);
     node.alpha = alpha;
     node.right = alpha.index(node.pattern.eqRight, tmpl.facts);
+    // Ranks changed (insertListener) before anything can propagate: merged orders are stale.
+    this.mergeEpoch++;
   }
 
   private detachAlpha(node: PatternNode): void {
     const alpha = node.alpha;
     alpha.nodes.splice(alpha.nodes.indexOf(node), 1);
+    this.mergeEpoch++;
     if (alpha.nodes.length > 0) return;
     this.alphaMemories.delete(alpha.key);
     const tmpl = node.pattern.template;
@@ -271,8 +250,102 @@ function retractAt(node: PatternNode, entries: AlphaEntry, epoch: number): void 
   }
 }
 
+/** At most this many merged orders are cached per alpha memory (facts matching ever new
+ *  combinations of memories fall back to merging on the fly). */
+const MAX_MERGED = 64;
+
+/**
+ * The nodes of several alpha memories a fact matched, merged into visiting order (highest rank
+ * first). Cached in a trie rooted at the first memory: a template's facts match the same few
+ * combinations over and over (e.g. `candidate`: the generic patterns and one source-specific
+ * one), and merging per assert and retract cost more than the visits. Ranks only change when
+ * rules are attached or detached (`Network.mergeEpoch`). Null when the cache is full.
+ */
+function mergedNodes(alphas: readonly AlphaMemory[], epoch: number): readonly PatternNode[] | null {
+  const a0 = alphas[0] as AlphaMemory;
+  if (a0.merged === null || a0.mergedEpoch !== epoch) {
+    a0.merged = { nodes: null, next: null };
+    a0.mergedEpoch = epoch;
+    a0.mergedCount = 0;
+  }
+  let t: MergedOrder = a0.merged;
+  for (let i = 1; i < alphas.length; i++) {
+    let m = t.next;
+    if (m === null) {
+      m = new Map();
+      t.next = m;
+    }
+    const a = alphas[i] as AlphaMemory;
+    let c = m.get(a);
+    if (c === undefined) {
+      if (a0.mergedCount >= MAX_MERGED) return null;
+      a0.mergedCount++;
+      c = { nodes: null, next: null };
+      m.set(a, c);
+    }
+    t = c;
+  }
+  if (t.nodes === null) {
+    const all: PatternNode[] = [];
+    for (const a of alphas) all.push(...a.nodes);
+    t.nodes = byRank(all);
+  }
+  return t.nodes;
+}
+
+/** Feeds the nodes of several alpha memories in visiting order, merging their lists by rank
+ *  (when the merged orders are not cached). */
+function feedMerging(alphas: readonly AlphaMemory[], epoch: number): void {
+  const pos = alphas.map(() => 0);
+  for (;;) {
+    // The next node in visiting order: the highest rank among the lists' heads.
+    let best = -1;
+    let bestRank = -1;
+    for (let k = 0; k < alphas.length; k++) {
+      const nodes = (alphas[k] as AlphaMemory).nodes;
+      const p = pos[k] as number;
+      // (Bounds checked first: reading past the end is a slow path in V8.)
+      if (p < nodes.length && (nodes[p] as PatternNode).rank > bestRank) {
+        best = k;
+        bestRank = (nodes[p] as PatternNode).rank;
+      }
+    }
+    if (best < 0) break;
+    const nodes = (alphas[best] as AlphaMemory).nodes;
+    feed(nodes[(pos[best] as number)++] as PatternNode, epoch);
+  }
+}
+
+/** Visits the nodes of several alpha memories in reverse visiting order for a retract (the
+ *  lowest rank among the lists' tails first), when the merged orders are not cached. */
+function retractMerging(alphas: readonly AlphaMemory[], entries: AlphaEntry, epoch: number): void {
+  const pos = alphas.map((a) => a.nodes.length - 1);
+  for (;;) {
+    let best = -1;
+    let bestRank = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < alphas.length; k++) {
+      const p = pos[k] as number;
+      // (Bounds checked first: a negative index is a slow property lookup in V8.)
+      if (p < 0) continue;
+      const node = (alphas[k] as AlphaMemory).nodes[p] as PatternNode;
+      if (node.rank < bestRank) {
+        best = k;
+        bestRank = node.rank;
+      }
+    }
+    if (best < 0) break;
+    const nodes = (alphas[best] as AlphaMemory).nodes;
+    retractAt(nodes[(pos[best] as number)--] as PatternNode, entries, epoch);
+  }
+}
+
 function feed(node: PatternNode, epoch: number): void {
   node.visited = epoch;
+  const one = node.alpha.one;
+  if (one !== null) {
+    node.entryAdded(one);
+    return;
+  }
   const entries = node.alpha.current;
   for (let k = 0; k < entries.length; k++) node.entryAdded(entries[k] as AlphaEntry);
 }

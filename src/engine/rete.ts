@@ -161,6 +161,13 @@ export class TokenList {
   }
 }
 
+/** A trie over the further alpha memories a fact matched: their nodes merged in visiting
+ *  order once the path is complete. */
+export interface MergedOrder {
+  nodes: PatternNode[] | null;
+  next: Map<AlphaMemory, MergedOrder> | null;
+}
+
 /** Buckets up to this size drop a retracted entry in place (a short shift). */
 const SMALL_BUCKET = 16;
 
@@ -251,7 +258,15 @@ export class AlphaMemory {
   readonly indexes: RightIndex[] = [];
   /** The pattern nodes reading this memory, in CLIPS's visiting order for an assert. */
   readonly nodes: PatternNode[] = [];
-  /** Entries created for the fact being asserted (read by the pattern nodes right after). */
+  /** Merged visiting orders of this memory's nodes with those of other memories the same
+   *  facts match (see `mergedNodes` in network.ts); dropped whenever rules change. */
+  merged: MergedOrder | null = null;
+  /** The network's `mergeEpoch` when `merged` was started, and how many orders it holds. */
+  mergedEpoch = -1;
+  mergedCount = 0;
+  /** Entries created for the fact being asserted (read by the pattern nodes right after):
+   *  the only one in `one` (no array per assert), else all of them in `current`. */
+  one: AlphaEntry | null = null;
   current: AlphaEntry[] = [];
 
   constructor(
@@ -279,12 +294,14 @@ export class AlphaMemory {
     if (this.pattern.single) {
       const vals = this.pattern.matchOne(fact);
       if (vals === null) {
+        this.one = null;
         this.current = NO_ENTRIES;
         return false;
       }
-      this.current = [this.store(fact, vals)];
+      this.one = this.store(fact, vals);
       return true;
     }
+    this.one = null;
     const matches = this.pattern.match(fact);
     if (matches.length === 0) {
       this.current = NO_ENTRIES;
@@ -306,7 +323,8 @@ export class AlphaMemory {
   }
 
   remove(e: AlphaEntry): void {
-    for (const idx of this.indexes) idx.remove(e);
+    const indexes = this.indexes;
+    for (let i = 0; i < indexes.length; i++) (indexes[i] as RightIndex).remove(e);
   }
 }
 
@@ -348,8 +366,18 @@ export abstract class PatternNode extends BetaNode {
     const test = this.pattern.betaTest;
     if (test === null) return true;
     const outer = this.scratchBusy;
-    const scratch = outer ? new Array<Value>(this.scratch.length) : this.scratch;
-    materialize(t, scratch);
+    let scratch: Value[];
+    if (outer) scratch = materialize(t, new Array<Value>(this.scratch.length));
+    else {
+      scratch = this.scratch;
+      // A join tests one token against a bucket of entries (or one entry against a bucket of
+      // tokens): the token's variables are written once per token, not once per pair. Only
+      // the entry's own variables change between pairs, and they never overlap the token's.
+      if (this.scratchToken !== t) {
+        materialize(t, scratch);
+        this.scratchToken = this.testMayBind ? null : t;
+      }
+    }
     const fw = this.pattern.frameWrites;
     const w = this.pattern.writes;
     for (let k = 0; k < fw.length; k++) {
@@ -367,6 +395,11 @@ export abstract class PatternNode extends BetaNode {
   /** Sized by the engine to the rule's frame. */
   scratch: Value[] = [];
   private scratchBusy = false;
+  /** The token whose variables `scratch` holds (null: unknown). */
+  private scratchToken: Token | null = null;
+  /** Set by the engine when the pattern's tests call `bind`, which may overwrite any of the
+   *  frame's variables: the token's variables are then written again for every pair. */
+  testMayBind = false;
 
   /**
    * Where the left join values live: for each equality join, how many parents up from a token
@@ -437,6 +470,12 @@ export class JoinNode extends PatternNode {
   }
 
   entryRemoved(e: AlphaEntry): void {
+    // A token this join built from `e` has its parent in the bucket of e's key: with no such
+    // bucket there is nothing to remove, and the walk over all of e's tokens (built by every
+    // node reading e's memory) is skipped.
+    const slot = this.right.slot;
+    const b = this.keyless ?? this.leftMem.getH(e.keyAt(slot), e.hashAt(slot));
+    if (b === undefined || b.tail === null) return;
     // Newest first. Removing a token only removes tokens built after it, which this walk has
     // already passed, so the saved `prev` stays valid.
     for (let k = e.kidsTail; k !== null; ) {

@@ -238,6 +238,7 @@ function buildDisjunct(
     if (ce.kind === 'pattern') {
       const pat = compilePattern(ce.p, c, vars, n, ce.factVar);
       const node = new JoinNode(env.network, pat, joinKey(n), alphaKey(ce.p));
+      node.testMayBind = callsBind(ce.p);
       d.patternNodes.push(node);
       nodes.push(node);
       return;
@@ -256,6 +257,7 @@ function buildDisjunct(
       alphaKey(inner.p),
       ce.kind === 'exists',
     );
+    node.testMayBind = callsBind(inner.p);
     d.patternNodes.push(node);
     nodes.push(node);
   });
@@ -268,6 +270,14 @@ function buildDisjunct(
   d.first = nodes[0] as BetaNode;
   d.terminal = terminal;
   return d;
+}
+
+/** Whether an expression calls `bind` anywhere (a pattern's tests may then rewrite any of the
+ *  frame's variables). */
+function callsBind(e: SExpr): boolean {
+  if (e.kind !== 'list') return false;
+  if (headName(e) === 'bind') return true;
+  return e.items.some(callsBind);
 }
 
 /**
