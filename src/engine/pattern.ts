@@ -42,12 +42,22 @@ export interface CompiledPattern {
   /** Positions in `writes` whose values the rule's frame needs (equality-join temporaries only
    *  feed the hash index and are left out). */
   readonly frameWrites: readonly number[];
+  /** Where each written value sits in an alpha entry's `vals` (aligned with `writes`): a
+   *  `single` pattern's entries hold the fact's slots (shared by every pattern with the same
+   *  alpha tests), so its positions are slot indexes, -1 for the fact itself (`?f <-`); other
+   *  patterns' entries hold exactly the written values (position i). See `entryValue`. */
+  readonly valuePos: readonly number[];
+  /** For each value the rule's frame needs: its entry position and its frame index. */
+  readonly frameFrom: readonly number[];
+  readonly frameTo: readonly number[];
   /** Every way the fact matches: one value vector (aligned with `writes`) per match. */
   match(fact: Fact): Value[][];
   /** True when the pattern segments no multifield: it matches a fact at most once. */
   readonly single: boolean;
   /** For a `single` pattern: the one match's values, or null (no arrays around it). */
   matchOne(fact: Fact): Value[] | null;
+  /** For a `single` pattern: whether the fact passes the alpha tests (nothing collected). */
+  accepts(fact: Fact): boolean;
   /** Equality joins: positions in the entry's values paired with earlier variables' indexes. */
   readonly eqRight: readonly number[];
   readonly eqLeft: readonly number[];
@@ -55,7 +65,8 @@ export interface CompiledPattern {
   readonly betaTest: ((f: Value[]) => boolean) | null;
   /** Variables this pattern binds first (to hide them again after a not/exists CE). */
   readonly bound: readonly string[];
-  /** Patterns with equal keys match identically and lay out their values alike. */
+  /** Patterns with equal keys match identically and lay out their entries' values alike
+   *  (`single` patterns: the same alpha tests, whatever variables they capture). */
   readonly shareKey: string;
   /** A single-field slot the pattern requires to hold one literal: facts are dispatched on it. */
   readonly discriminator: Discriminator | null;
@@ -76,6 +87,10 @@ interface PatternState {
   readonly vars: RuleVars;
   readonly patternNo: number;
   readonly writes: number[];
+  /** The slot each write reads (-1: the fact address), aligned with `writes`. */
+  readonly writeSlots: number[];
+  /** The slot whose fields are being parsed. */
+  slot: number;
   /** Frame indexes written only to key an equality join. */
   readonly joinTemps: Set<number>;
   readonly bound: string[];
@@ -97,12 +112,15 @@ export function compilePattern(
   const name = symbolName(p.items[0]);
   if (name === undefined) throw fail(p, 'a pattern must start with a template or relation name', c);
   const tmpl = c.host.findTemplate(name, true) as Template;
-  const shareKey = patternShareKey(p, tmpl, vars, patternNo, factVar);
+  const layoutKey = patternShareKey(p, tmpl, vars, patternNo, factVar);
+  const testsKey = alphaTestsKey(p, tmpl, vars, patternNo);
   const st: PatternState = {
     c,
     vars,
     patternNo,
     writes: [],
+    writeSlots: [],
+    slot: 0,
     joinTemps: new Set(),
     bound: [],
     betaChecks: [],
@@ -129,6 +147,7 @@ export function compilePattern(
         );
       }
       const def = tmpl.slots[index] as SlotDef;
+      st.slot = index;
       const fields = parseFields(item.items.slice(1), def.multi, st);
       if (!def.multi && fields.length !== 1) {
         throw fail(
@@ -162,6 +181,7 @@ export function compilePattern(
     vars.boundIn.set(factVar, patternNo);
     st.bound.push(factVar);
     st.writes.push(factIdx);
+    st.writeSlots.push(-1);
   }
   const betaChecks = st.betaChecks;
   const betaTest =
@@ -190,6 +210,19 @@ export function compilePattern(
     }
     return collect(frame);
   };
+  // A pattern that only captures values (e.g. `(request (id ?r))`) accepts every fact.
+  const testsNothing = slots.every((s) => s.fields.every((fd) => fd.alpha === null));
+  const accepts = (fact: Fact): boolean => {
+    if (testsNothing) return true;
+    if (scratch === null) scratch = new Array<Value>(scope.size);
+    const frame = scratch;
+    if (factIdx !== null) frame[factIdx] = fact;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i] as SlotMatcher;
+      if (!applyField(s.fields[0] as Field, fact.slots[s.index] as Value, frame)) return false;
+    }
+    return true;
+  };
   const match = (fact: Fact): Value[][] => {
     if (single) {
       const one = matchOne(fact);
@@ -204,18 +237,25 @@ export function compilePattern(
     });
     return out;
   };
+  const frameWrites = writes.flatMap((w, i) => (st.joinTemps.has(w) ? [] : [i]));
+  const valuePos = single ? st.writeSlots : writes.map((_w, i) => i);
   return {
     template: tmpl,
     writes,
-    frameWrites: writes.flatMap((w, i) => (st.joinTemps.has(w) ? [] : [i])),
+    frameWrites,
+    valuePos,
+    frameFrom: frameWrites.map((i) => valuePos[i] as number),
+    frameTo: frameWrites.map((i) => writes[i] as number),
     match,
     single,
     matchOne,
-    eqRight: st.eqRight.map((i) => writes.indexOf(i)),
+    accepts,
+    eqRight: st.eqRight.map((i) => valuePos[writes.indexOf(i)] as number),
     eqLeft: st.eqLeft,
     betaTest,
     bound: st.bound,
-    shareKey,
+    // Distinct prefixes: a slot-layout key never equals a value-layout key.
+    shareKey: single ? `S ${testsKey}` : `V ${layoutKey}`,
     discriminator,
   };
 }
@@ -248,6 +288,54 @@ function patternShareKey(
     return t.kind === 'STRING' ? JSON.stringify(t.text) : `${t.kind}:${t.text}`;
   };
   return `${tmpl.module.name}::${tmpl.name}${factVar === null ? '' : '@'}${p.items.slice(1).map(ser).join(' ')}`;
+}
+
+/**
+ * The pattern's alpha tests as text, for `single` patterns (whose entries hold the fact's
+ * slots, not the captured values): variables are renamed by first appearance as in
+ * `patternShareKey`, but a variable that constrains nothing in the alpha network becomes a
+ * wildcard, and a slot left with a lone wildcard is dropped, so `(request (id ?r))` and
+ * `(request (id ?x) (agent ?a))` share one memory. Such variables: one the pattern mentions only
+ * once and no earlier pattern binds (it only captures), and a lone reference to an earlier
+ * variable (an equality join, done by the beta network). Anything else keeps its place.
+ */
+function alphaTestsKey(p: SList, tmpl: Template, vars: RuleVars, patternNo: number): string {
+  const uses = new Map<string, number>();
+  const count = (e: SExpr): void => {
+    if (e.kind === 'list') for (const i of e.items) count(i);
+    else if (e.tok.kind === 'SF_VAR' || e.tok.kind === 'MF_VAR') {
+      uses.set(e.tok.text, (uses.get(e.tok.text) ?? 0) + 1);
+    }
+  };
+  count(p);
+  const isVar = (e: SExpr | undefined): e is SAtom =>
+    e?.kind === 'atom' && (e.tok.kind === 'SF_VAR' || e.tok.kind === 'MF_VAR');
+  const earlier = (name: string): boolean => (vars.boundIn.get(name) ?? patternNo) < patternNo;
+  const names = new Map<string, string>();
+  const ser = (e: SExpr): string => {
+    if (e.kind === 'list') return `(${e.items.map(ser).join(' ')})`;
+    const t = e.tok;
+    if (t.kind === 'SF_VAR' || t.kind === 'MF_VAR') {
+      const wild = t.kind === 'MF_VAR' ? '$?' : '?';
+      if (!earlier(t.text) && uses.get(t.text) === 1) return wild;
+      let r = names.get(t.text);
+      if (r === undefined) {
+        r = `${earlier(t.text) ? 'E' : 'L'}${names.size}`;
+        names.set(t.text, r);
+      }
+      return `${wild}${r}`;
+    }
+    return t.kind === 'STRING' ? JSON.stringify(t.text) : `${t.kind}:${t.text}`;
+  };
+  const kept: string[] = [];
+  for (const item of p.items.slice(1)) {
+    if (isList(item) && item.items.length === 2) {
+      const v = item.items[1];
+      if (isVar(v) && (earlier(v.tok.text) || uses.get(v.tok.text) === 1)) continue;
+    }
+    kept.push(ser(item));
+  }
+  return `${tmpl.module.name}::${tmpl.name} ${kept.join(' ')}`;
 }
 
 /** Build-time check of literal constraints against the slot's type and allowed values. */
@@ -451,6 +539,7 @@ function buildField(alts: Term[][], multiContext: boolean, st: PatternState): Fi
     vars.boundIn.set(first.name as string, patternNo);
     st.bound.push(first.name as string);
     st.writes.push(binder);
+    st.writeSlots.push(st.slot);
     (alts[0] as Term[]).shift();
   }
   const rest = alts.filter((a) => a.length > 0);
@@ -477,6 +566,7 @@ function buildField(alts: Term[][], multiContext: boolean, st: PatternState): Fi
     const keep = binder ?? c.scope.temp();
     if (binder === null) {
       st.writes.push(keep);
+      st.writeSlots.push(st.slot);
       st.joinTemps.add(keep);
     }
     st.eqRight.push(keep);
@@ -486,7 +576,10 @@ function buildField(alts: Term[][], multiContext: boolean, st: PatternState): Fi
   const check = compileAlternatives(rest, st);
   if (!beta) return { multi, binder, alpha: check, keep: null };
   const keep = binder ?? c.scope.temp();
-  if (binder === null) st.writes.push(keep);
+  if (binder === null) {
+    st.writes.push(keep);
+    st.writeSlots.push(st.slot);
+  }
   st.betaChecks.push((f) => check(f[keep] as Value, f));
   return { multi, binder, alpha: null, keep: binder === null ? keep : null };
 }

@@ -13,7 +13,7 @@ import {
   joinKey,
   singleJoinKey,
 } from './pattern.ts';
-import { AlphaEntry, dropFrom, Token, type TokenShow } from './token.ts';
+import { AlphaEntry, dropFrom, entryValue, Token, type TokenShow } from './token.ts';
 import { sameValue, type Value } from './values.ts';
 
 /** Callbacks from the network to the engine (activations, watch output). */
@@ -93,12 +93,9 @@ export function materialize(t: Token, frame: Value[]): Value[] {
     const e = x.entry;
     if (e === null) continue;
     const p = (x.parent.owner as PatternNode).pattern;
-    const fw = p.frameWrites;
-    const w = p.writes;
-    for (let k = 0; k < fw.length; k++) {
-      const i = fw[k] as number;
-      frame[w[i] as number] = e.vals[i] as Value;
-    }
+    const from = p.frameFrom;
+    const to = p.frameTo;
+    for (let k = 0; k < from.length; k++) frame[to[k] as number] = entryValue(e, from[k] as number);
   }
   return frame;
 }
@@ -191,6 +188,7 @@ export class RightIndex {
   ) {}
 
   add(e: AlphaEntry): void {
+    // Join positions are the pattern's own values: never the fact address (-1).
     const key = joinKey(e.vals, this.positions);
     const h = keyHash(key);
     e.setKey(this.slot, key, h);
@@ -250,9 +248,12 @@ export class RightIndex {
 }
 
 /**
- * An alpha memory shared by every pattern with the same alpha tests and the same layout of
- * values (CLIPS shares alpha nodes the same way): a resident fact is matched and stored once,
- * not once per rule that mentions its template. Each distinct join key gets one index.
+ * An alpha memory shared by every pattern with the same alpha tests (CLIPS shares alpha nodes
+ * the same way): a resident fact is matched and stored once, not once per rule that mentions
+ * its template. Patterns that match a fact at most once share it whatever variables they
+ * capture (entries hold the fact's slots); patterns with multifield segmentation share it only
+ * with patterns laying out their captured values alike. Each distinct join key gets one index.
+ * Its node list is in visiting order (by rank), as the merge of separate memories' lists was.
  */
 export class AlphaMemory {
   readonly indexes: RightIndex[] = [];
@@ -271,7 +272,8 @@ export class AlphaMemory {
 
   constructor(
     readonly key: string,
-    /** The matcher of the first pattern with this key; sharers have the same value layout. */
+    /** The matcher of the first pattern with this key; sharers have the same alpha tests and
+     *  entry layout. */
     readonly pattern: CompiledPattern,
   ) {}
 
@@ -292,13 +294,14 @@ export class AlphaMemory {
   /** Matches a fact and stores its entries in every index; whether it matched. */
   add(fact: Fact): boolean {
     if (this.pattern.single) {
-      const vals = this.pattern.matchOne(fact);
-      if (vals === null) {
+      // Entries of a single-match memory hold the fact's slots (no copy): its patterns read
+      // the values they capture by slot (`CompiledPattern.valuePos`).
+      if (!this.pattern.accepts(fact)) {
         this.one = null;
         this.current = NO_ENTRIES;
         return false;
       }
-      this.one = this.store(fact, vals);
+      this.one = this.store(fact, fact.slots);
       return true;
     }
     this.one = null;
@@ -313,7 +316,7 @@ export class AlphaMemory {
     return true;
   }
 
-  private store(fact: Fact, vals: Value[]): AlphaEntry {
+  private store(fact: Fact, vals: readonly Value[]): AlphaEntry {
     const e = new AlphaEntry(fact, vals, this);
     const indexes = this.indexes;
     for (let i = 0; i < indexes.length; i++) (indexes[i] as RightIndex).add(e);
@@ -378,12 +381,10 @@ export abstract class PatternNode extends BetaNode {
         this.scratchToken = this.testMayBind ? null : t;
       }
     }
-    const fw = this.pattern.frameWrites;
-    const w = this.pattern.writes;
-    for (let k = 0; k < fw.length; k++) {
-      const i = fw[k] as number;
-      scratch[w[i] as number] = e.vals[i] as Value;
-    }
+    const from = this.pattern.frameFrom;
+    const to = this.pattern.frameTo;
+    for (let k = 0; k < from.length; k++)
+      scratch[to[k] as number] = entryValue(e, from[k] as number);
     this.scratchBusy = true;
     try {
       return test(scratch);
@@ -404,7 +405,8 @@ export abstract class PatternNode extends BetaNode {
   /**
    * Where the left join values live: for each equality join, how many parents up from a token
    * arriving here the token built from the binding pattern's entry is, and the value's
-   * position in that entry. Set by the engine when it chains the rule's nodes.
+   * position in that entry (`entryValue`: -1 is the fact address). Set by the engine when it
+   * chains the rule's nodes.
    */
   leftUp: readonly number[] = [];
   leftPos: readonly number[] = [];
@@ -412,7 +414,7 @@ export abstract class PatternNode extends BetaNode {
   protected leftValue(t: Token, k: number): Value {
     let x = t;
     for (let u = this.leftUp[k] as number; u > 0; u--) x = x.parent as Token;
-    return (x.entry as AlphaEntry).vals[this.leftPos[k] as number] as Value;
+    return entryValue(x.entry as AlphaEntry, this.leftPos[k] as number);
   }
 
   /** The token's join key, equal to `joinKey` of a matching entry's values. */

@@ -303,7 +303,7 @@ function locateJoinValues(nodes: readonly BetaNode[], frameSize: number): void {
         for (const i of p.frameWrites) {
           if (p.writes[i] !== idx) continue;
           up.push(n - (k + 1));
-          pos.push(i);
+          pos.push(p.valuePos[i] as number);
           found = true;
           break;
         }

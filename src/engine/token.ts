@@ -6,16 +6,23 @@ import type { Fact } from './fact.ts';
 import type { AlphaMemory, BetaNode, TokenList } from './rete.ts';
 import type { Value } from './values.ts';
 
-/** One way a fact matches an alpha memory: the values it contributes, in the memory's layout. */
+const NO_KEYS: readonly unknown[] = [];
+const NO_HASHES: readonly number[] = [];
+
+/** One way a fact matches an alpha memory: the values it contributes, in the memory's layout
+ *  (the fact's own slots for a memory of single-match patterns). */
 export class AlphaEntry {
   /** Tokens built from this entry (by any node), newest at the tail, linked backwards through
    *  `eprev` (nothing walks them from the oldest, so no head is kept); removed on retract. */
   kidsTail: Token | null = null;
-  /** The entry's key in its alpha memory's first index, and in the others (rarely any). */
+  /** The entry's key in its alpha memory's first two indexes (a memory shared by patterns
+   *  that join differently often has two), and in the others (rarely any). */
   key0: unknown = undefined;
+  key1: unknown = undefined;
   moreKeys: unknown[] | null = null;
   /** The keys' `keyHash`es, alike. */
   hash0 = 0;
+  hash1 = 0;
   moreHashes: number[] | null = null;
   /** The next older entry of the same fact (see `Fact.entries`). */
   nextOfFact: AlphaEntry | null = null;
@@ -29,11 +36,13 @@ export class AlphaEntry {
   ) {}
 
   keyAt(slot: number): unknown {
-    return slot === 0 ? this.key0 : (this.moreKeys as unknown[])[slot - 1];
+    if (slot === 0) return this.key0;
+    return slot === 1 ? this.key1 : (this.moreKeys as unknown[])[slot - 2];
   }
 
   hashAt(slot: number): number {
-    return slot === 0 ? this.hash0 : ((this.moreHashes as number[])[slot - 1] as number);
+    if (slot === 0) return this.hash0;
+    return slot === 1 ? this.hash1 : ((this.moreHashes as number[])[slot - 2] as number);
   }
 
   setKey(slot: number, key: unknown, hash: number): void {
@@ -42,10 +51,17 @@ export class AlphaEntry {
       this.hash0 = hash;
       return;
     }
-    if (this.moreKeys === null) this.moreKeys = [];
-    if (this.moreHashes === null) this.moreHashes = [];
-    this.moreKeys[slot - 1] = key;
-    this.moreHashes[slot - 1] = hash;
+    if (slot === 1) {
+      this.key1 = key;
+      this.hash1 = hash;
+      return;
+    }
+    // Copied, not literals: V8 pretenures a literal site once resident facts filled it, and
+    // per-request entries' arrays would then be allocated in (and promote into) old space.
+    if (this.moreKeys === null) this.moreKeys = NO_KEYS.slice();
+    if (this.moreHashes === null) this.moreHashes = NO_HASHES.slice();
+    this.moreKeys[slot - 2] = key;
+    this.moreHashes[slot - 2] = hash;
   }
 
   addChild(t: Token): void {
@@ -62,6 +78,11 @@ export class AlphaEntry {
     t.eprev = null;
     t.enext = null;
   }
+}
+
+/** The value at `pos` of an entry (see `CompiledPattern.valuePos`): -1 is the fact itself. */
+export function entryValue(e: AlphaEntry, pos: number): Value {
+  return pos < 0 ? e.fact : (e.vals[pos] as Value);
 }
 
 /** How a token shows in watch traces: a fact, `*` (not/exists), or nothing (test CE). */
