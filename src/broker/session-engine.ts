@@ -34,12 +34,15 @@ export class PolicySessionEngine implements SessionEngine {
   }
 
   /** The session's facts among `facts` (e.g. flags raised while routing), as ops: the WAL
-   *  record carries them with the request's own ops, so replay restores them too. */
+   *  record carries them with the request's own ops, so replay restores them too. The summary
+   *  is left out: it is derived (the rules fold flags and exposures into it on replay), and a
+   *  copy asserted next to the restored summary would leave the session with two of them. */
   opsOf(sessionId: string, facts: readonly Fact[]): SessionOp[] {
     return facts
       .filter(
         (f) =>
           !f.retracted &&
+          f.template.name !== 'session_summary' &&
           SESSION_TEMPLATES.has(f.template.name) &&
           f.get('session_id') === sessionId,
       )

@@ -227,13 +227,8 @@ describe('kill -9 under load', () => {
     }
   });
 
-  // Known bug, open (closing note of 2026-11-26): in async mode a restart sometimes shows a
-  // session whose summary lacks one of its exposures' sources (seen with
-  // NAUTILUS_CRASH_SEED=1834393525, about one run in two, since the commit that added this
-  // test). Reported as TODO so it stays visible in every run without failing CI until fixed.
   it(`SQLite sessions, async persistence, ${Math.ceil(ITERATIONS / 10)} iterations`, {
     timeout: 30 * 60_000,
-    todo: 'async mode: summary/exposure mismatch after some kill -9 restarts (open bug)',
   }, async (t) => {
     if (ITERATIONS === 0) return t.skip('NAUTILUS_CRASH_ITERATIONS=0');
     const w = crashWorld({ mode: 'async' });

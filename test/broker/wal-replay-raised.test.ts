@@ -1,0 +1,61 @@
+// A request whose routing run raises a session flag (cross-agent PII) and that also adds an
+// exposure, replayed from the WAL: the session must come back exactly as it was live, with one
+// summary that counts every exposure. (The kill -9 loop once found a restored session whose
+// summary missed a source; records no longer carry the summary the routing run modified. This
+// scenario passes with and without that change: the loop's seeds are what reproduced it.)
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { LOCK_FILE } from '../../src/wal/index.ts';
+import { ask, sessionWorld } from './session-fixture.ts';
+
+describe('WAL replay of a request whose routing raised a flag', () => {
+  it('restores one summary that matches the exposures', async () => {
+    const w = sessionWorld({ persistence: '  wal_enabled: true' });
+    const state = join(w.dir, 'state');
+    try {
+      const b1 = await w.open();
+      await ask(b1, 'alice', ['hr'], 's1');
+      await b1.close();
+      const storeA = join(w.dir, 'store-a');
+      mkdirSync(storeA);
+      for (const f of readdirSync(state))
+        if (f.startsWith('sessions.db')) cpSync(join(state, f), join(storeA, f));
+
+      const b2 = await w.open();
+      let expected: Awaited<ReturnType<typeof b2.session>>;
+      const walB = join(w.dir, 'wal-b');
+      try {
+        // Another agent, PII again (the cross-agent flag) plus vulnerability data (an exposure).
+        const r = await ask(b2, 'bob', ['crm', 'vulnerability'], 's1');
+        assert.ok(r.exposure_summary?.flags.includes('cross-agent-pii-propagation'));
+        assert.ok(r.sources_queried.includes('vulns'));
+        expected = await b2.session('s1');
+        assert.deepEqual(
+          [...expected.summary.sources].sort(),
+          [...new Set(expected.exposures.map((e) => e.source_id))].sort(),
+        );
+        cpSync(join(state, 'wal'), walB, {
+          recursive: true,
+          filter: (src) => !src.endsWith(LOCK_FILE),
+        });
+      } finally {
+        await b2.close();
+      }
+      for (const f of readdirSync(storeA)) cpSync(join(storeA, f), join(state, f));
+      rmSync(join(state, 'wal'), { recursive: true, force: true });
+      cpSync(walB, join(state, 'wal'), { recursive: true });
+
+      const b3 = await w.open();
+      try {
+        assert.equal(b3.walRecovery?.applied, 1);
+        assert.deepEqual(await b3.session('s1'), expected);
+      } finally {
+        await b3.close();
+      }
+    } finally {
+      w.cleanup();
+    }
+  });
+});
