@@ -15,6 +15,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runClipsBatch } from '../src/cli/clips-batch.ts';
 import { Engine, type Fact, Sym, type Value } from '../src/engine/index.ts';
+import { table } from './table.ts';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
@@ -104,20 +105,6 @@ function round(x: number, digits = 1): number {
 
 function ms(from: bigint, to: bigint): number {
   return Number(to - from) / 1e6;
-}
-
-function table(
-  title: string,
-  header: readonly string[],
-  rows: ReadonlyArray<readonly string[]>,
-): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
-      .join('  ');
-  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  return [title, line(header), rule, ...rows.map(line)].join('\n');
 }
 
 const fmt = (x: number | null, digits = 1): string =>

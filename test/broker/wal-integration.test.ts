@@ -3,33 +3,14 @@
 // session is closed) are skipped, and async persistence loses nothing acknowledged on a crash.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Broker } from '../../src/broker/index.ts';
-import { LOCK_FILE, scanWal } from '../../src/wal/index.ts';
-import { ask, type SessionWorld, sessionWorld } from './session-fixture.ts';
+import { scanWal } from '../../src/wal/index.ts';
+import { ask, sessionWorld } from './session-fixture.ts';
 import { storedFacts } from './session-restart.ts';
-
-const walDir = (w: SessionWorld) => join(w.dir, 'state', 'wal');
-
-/** A copy of the WAL directory as a crash would leave it (the lock is the dead process's). */
-function snapshotWal(w: SessionWorld, name: string): string {
-  const to = join(w.dir, name);
-  cpSync(walDir(w), to, { recursive: true, filter: (src) => !src.endsWith(LOCK_FILE) });
-  return to;
-}
-
-function restoreWal(w: SessionWorld, from: string): void {
-  rmSync(walDir(w), { recursive: true, force: true });
-  cpSync(from, walDir(w), { recursive: true });
-}
-
-function copyStore(from: string, to: string): void {
-  for (const f of readdirSync(from)) {
-    if (f.startsWith('sessions.db')) cpSync(join(from, f), join(to, f));
-  }
-}
+import { copyStore, restoreWal, snapshotWal, walDir } from './wal-crash-copy.ts';
 
 async function walRecords(dir: string) {
   const scan = await scanWal(dir, { repair: 'none' });

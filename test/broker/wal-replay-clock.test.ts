@@ -2,11 +2,11 @@
 // `(time)` while a request's exposures are applied derives the same facts on replay, days later,
 // as it did live.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { LOCK_FILE } from '../../src/wal/index.ts';
 import { ask, sessionWorld } from './session-fixture.ts';
+import { copyStore, restoreWal, snapshotWal } from './wal-crash-copy.ts';
 
 // A user rule in engine phase 2: one flag per exposure, stamped with the engine's clock.
 const CLOCKED_RULES = `module: policy
@@ -51,29 +51,24 @@ describe('WAL replay and the engine clock', () => {
       await b1.close();
       const storeA = join(w.dir, 'store-a');
       mkdirSync(storeA);
-      for (const f of readdirSync(state))
-        if (f.startsWith('sessions.db')) cpSync(join(state, f), join(storeA, f));
+      copyStore(state, storeA);
 
       w.now = new Date(w.now.getTime() + 60_000);
       const b2 = await w.open();
       let expected: unknown;
-      const walB = join(w.dir, 'wal-b');
+      let walB = '';
       try {
         const r2 = await ask(b2, 'alice', ['vulnerability'], 's1');
         expected = await b2.session('s1');
         const stamp = (await b2.session('s1')).flags.find((f) => f.request_id === r2.request_id);
         assert.equal(Number(stamp?.detail), w.now.getTime() / 1000);
         // As if the process died right after the WAL append: the WAL, not the store, has r2.
-        cpSync(join(state, 'wal'), walB, {
-          recursive: true,
-          filter: (src) => !src.endsWith(LOCK_FILE),
-        });
+        walB = snapshotWal(w, 'wal-b');
       } finally {
         await b2.close();
       }
-      for (const f of readdirSync(storeA)) cpSync(join(storeA, f), join(state, f));
-      rmSync(join(state, 'wal'), { recursive: true, force: true });
-      cpSync(walB, join(state, 'wal'), { recursive: true });
+      copyStore(storeA, state);
+      restoreWal(w, walB);
 
       // A day later.
       w.now = new Date(w.now.getTime() + 86_400_000);

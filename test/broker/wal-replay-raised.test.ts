@@ -4,11 +4,11 @@
 // summary missed a source; records no longer carry the summary the routing run modified. This
 // scenario passes with and without that change: the loop's seeds are what reproduced it.)
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { LOCK_FILE } from '../../src/wal/index.ts';
 import { ask, sessionWorld } from './session-fixture.ts';
+import { copyStore, restoreWal, snapshotWal } from './wal-crash-copy.ts';
 
 describe('WAL replay of a request whose routing raised a flag', () => {
   it('restores one summary that matches the exposures', async () => {
@@ -20,12 +20,11 @@ describe('WAL replay of a request whose routing raised a flag', () => {
       await b1.close();
       const storeA = join(w.dir, 'store-a');
       mkdirSync(storeA);
-      for (const f of readdirSync(state))
-        if (f.startsWith('sessions.db')) cpSync(join(state, f), join(storeA, f));
+      copyStore(state, storeA);
 
       const b2 = await w.open();
       let expected: Awaited<ReturnType<typeof b2.session>>;
-      const walB = join(w.dir, 'wal-b');
+      let walB = '';
       try {
         // Another agent, PII again (the cross-agent flag) plus vulnerability data (an exposure).
         const r = await ask(b2, 'bob', ['crm', 'vulnerability'], 's1');
@@ -36,16 +35,12 @@ describe('WAL replay of a request whose routing raised a flag', () => {
           [...expected.summary.sources].sort(),
           [...new Set(expected.exposures.map((e) => e.source_id))].sort(),
         );
-        cpSync(join(state, 'wal'), walB, {
-          recursive: true,
-          filter: (src) => !src.endsWith(LOCK_FILE),
-        });
+        walB = snapshotWal(w, 'wal-b');
       } finally {
         await b2.close();
       }
-      for (const f of readdirSync(storeA)) cpSync(join(storeA, f), join(state, f));
-      rmSync(join(state, 'wal'), { recursive: true, force: true });
-      cpSync(walB, join(state, 'wal'), { recursive: true });
+      copyStore(storeA, state);
+      restoreWal(w, walB);
 
       const b3 = await w.open();
       try {
