@@ -3,7 +3,7 @@
 // a session costs the size of that session, not of working memory.
 import { type Fact, fromValue } from '../engine/index.ts';
 import type { SessionEngine } from '../session/manager.ts';
-import type { SessionOp, SessionScalar, SessionValue } from '../session/ops.ts';
+import type { SessionOp, SessionValue } from '../session/ops.ts';
 import { type PolicyEngine, type PolicyFact, SESSION_TEMPLATES } from './policy-engine.ts';
 
 export class PolicySessionEngine implements SessionEngine {
@@ -21,7 +21,8 @@ export class PolicySessionEngine implements SessionEngine {
   /** Records session facts the policy created outside phase 2 (e.g. flags raised in phase 1). */
   note(facts: readonly Fact[]): void {
     for (const f of facts) {
-      if (!SESSION_TEMPLATES.has(f.template.name)) continue;
+      // Already gone (e.g. the summary a later rule replaced): nothing to track.
+      if (f.retracted || !SESSION_TEMPLATES.has(f.template.name)) continue;
       const id = f.get('session_id');
       if (typeof id !== 'string' || id === '') continue;
       let set = this.bySession.get(id);
@@ -80,9 +81,9 @@ export class PolicySessionEngine implements SessionEngine {
 
 function slotsOf(f: Fact): Record<string, SessionValue> {
   const out: Record<string, SessionValue> = {};
-  f.template.slots.forEach((def, i) => {
-    const v = fromValue(f.slots[i] as never);
-    out[def.name] = Array.isArray(v) ? (v as SessionScalar[]) : (v as SessionScalar);
-  });
+  const defs = f.template.slots;
+  for (let i = 0; i < defs.length; i++) {
+    out[(defs[i] as { name: string }).name] = fromValue(f.slots[i] as never) as SessionValue;
+  }
   return out;
 }

@@ -340,7 +340,9 @@ export class Engine implements CompileHost, NetworkHost {
       defineFunction(name, arity.min ?? 0, arity.max ?? -1, (args) => {
         let r: ReturnType<HostFunction>;
         try {
-          r = fn(...args);
+          // Facts and matches share multifield values (never copied while matching): the host
+          // function gets its own copies, so it cannot alter a fact whatever it does.
+          r = fn(...args.map((a) => (Array.isArray(a) ? a.slice() : a)));
         } catch (x) {
           // A failing host function is a rule error with a code, never a raw exception.
           if (x instanceof EngineError) throw x;

@@ -198,8 +198,10 @@ export function compilePattern(
     for (let i = 0; i < writes.length; i++) vals[i] = frame[writes[i] as number] as Value;
     return vals;
   };
-  // Most patterns have no multifield segmentation: one straight pass, at most one match.
-  const single = slots.every((s) => !s.multi);
+  // Most patterns have no multifield segmentation: one straight pass, at most one match. A
+  // multislot constrained by one multifield field (`(tags $?t)`) is not segmented either: the
+  // field takes the slot's whole value, which facts never mutate, so it is shared, not copied.
+  const single = slots.every((s) => !s.multi || isWhole(s));
   const matchOne = (fact: Fact): Value[] | null => {
     if (scratch === null) scratch = new Array<Value>(scope.size);
     const frame = scratch;
@@ -356,6 +358,11 @@ function checkLiterals(
 }
 
 const NO_MATCH: Value[][] = [];
+
+/** A multislot matched by a single multifield field: its value is the slot's whole value. */
+function isWhole(s: SlotMatcher): boolean {
+  return s.multi && s.fields.length === 1 && (s.fields[0] as Field).multi;
+}
 
 // The continuation after a multifield slot is passed as data, not as a closure: this runs for
 // every fact a pattern with a multislot sees, and a closure per slot and fact is garbage.

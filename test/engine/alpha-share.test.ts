@@ -100,4 +100,50 @@ describe('alpha memories shared across captured variables', () => {
     assert.deepEqual(hits(e, 'first'), ['(first 1)', '(first 10)', '(first 2)', '(first 20)']);
     assert.deepEqual(hits(e, 'second'), ['(second 10)', '(second 20)']);
   });
+
+  it('a whole-multislot pattern matches once, shares the memory and keeps its tests apart', () => {
+    const e = new Engine();
+    e.build(`
+      (deftemplate s (slot id) (multislot tags))
+      (defrule all (s (id ?i) (tags $?t)) => (assert (all ?i (length$ ?t))))
+      (defrule same (s (id ?i) (tags $?u)) => (assert (same ?i)))
+      (defrule long (s (id ?i) (tags $?t&:(> (length$ ?t) 1))) => (assert (long ?i)))
+      (defrule join (s (id ?i) (tags $?t)) (s (id ?j&~?i) (tags $?t)) => (assert (join ?i ?j)))
+      (defrule seg (s (id ?i) (tags $? b $?)) => (assert (seg ?i)))
+    `);
+    e.assertString('(s (id 1) (tags a b))');
+    e.assertString('(s (id 2) (tags a b))');
+    e.assertString('(s (id 3) (tags))');
+    e.run();
+    assert.deepEqual(hits(e, 'all'), ['(all 1 2)', '(all 2 2)', '(all 3 0)']);
+    assert.deepEqual(hits(e, 'same'), ['(same 1)', '(same 2)', '(same 3)']);
+    assert.deepEqual(hits(e, 'long'), ['(long 1)', '(long 2)']);
+    assert.deepEqual(hits(e, 'join'), ['(join 1 2)', '(join 2 1)']);
+    assert.deepEqual(hits(e, 'seg'), ['(seg 1)', '(seg 2)']);
+    // `all` and `same` only capture the slot: one memory; `long` tests it: one of its own.
+    const shared = new Engine();
+    shared.build(`
+      (deftemplate s (slot id) (multislot tags))
+      (defrule all (s (id ?i) (tags $?t)) => (assert (all ?i (length$ ?t))))
+      (defrule same (s (id ?i) (tags $?u)) => (assert (same ?i)))
+      (defrule long (s (id ?i) (tags $?t&:(> (length$ ?t) 1))) => (assert (long ?i)))
+    `);
+    assert.equal(entryCount(shared.assertString('(s (id 1) (tags a b))')), 2);
+  });
+
+  it('a host function cannot alter the multifield a fact shares with its matches', () => {
+    const e = new Engine();
+    e.registerFunction('scribble', (t) => {
+      (t as unknown as string[]).push('x');
+      return true;
+    });
+    e.build(`
+      (deftemplate s (slot id) (multislot tags))
+      (defrule r (s (id ?i) (tags $?t)) (test (scribble ?t)) => (assert (seen ?i ?t)))
+    `);
+    const f = e.assertString('(s (id 1) (tags a b))');
+    e.run();
+    assert.equal(f.toString(), '(s (id 1) (tags a b))');
+    assert.deepEqual(hits(e, 'seen'), ['(seen 1 a b)']);
+  });
 });

@@ -4,7 +4,7 @@
 import { notOpen } from './errors.ts';
 import { KeyedFifoLock } from './keyed-lock.ts';
 import { checkCutoff, checkSave, checkSessionId, planSave, type RecordMeta } from './save-plan.ts';
-import { stateFromJson } from './state-json.ts';
+import { savedRecord, stateFromJson } from './state-json.ts';
 import type { SaveRequest, SessionLockRelease, SessionRecord, SessionStore } from './types.ts';
 
 interface Row {
@@ -45,7 +45,7 @@ export class MemorySessionStore implements SessionStore {
     const stored = this.rows.get(s.sessionId);
     const row: Row = { meta: planSave(stored?.meta ?? null, s), json: s.stateJson };
     this.rows.set(s.sessionId, row);
-    return toRecord(row);
+    return savedRecord(row.meta, s.sessionId, row.json);
   }
 
   async lockSession(sessionId: string): Promise<SessionLockRelease> {

@@ -11,7 +11,7 @@ import { PG_LABEL, pgFailure } from './postgres-errors.ts';
 import { sessionLockKey } from './postgres-lock-keys.ts';
 import { migratePostgres } from './postgres-migrations.ts';
 import { checkCutoff, checkSave, checkSessionId, type RecordMeta } from './save-plan.ts';
-import { stateFromJson } from './state-json.ts';
+import { savedRecord, stateFromJson } from './state-json.ts';
 import type {
   SaveRequest,
   SessionLockRelease,
@@ -215,7 +215,7 @@ export class PostgresSessionStore implements SessionStore {
           found.rows[0] === undefined ? 0 : toCount(found.rows[0].version, s.sessionId, 'version');
         throw storeConflict(s.sessionId, s.expectedVersion, actual);
       }
-      return { ...toMeta(row), state: stateFromJson(s.sessionId, s.stateJson) };
+      return savedRecord(toMeta(row), s.sessionId, s.stateJson);
     } catch (e) {
       throw pgFailure(`save session ${s.sessionId}`, e);
     }

@@ -12,7 +12,7 @@ import { KeyedFifoLock } from './keyed-lock.ts';
 import { checkCutoff, checkSave, checkSessionId, planSave, type RecordMeta } from './save-plan.ts';
 import { sqliteFailure } from './sqlite-errors.ts';
 import { migrateSqlite } from './sqlite-migrations.ts';
-import { stateFromJson } from './state-json.ts';
+import { savedRecord, stateFromJson } from './state-json.ts';
 import type {
   SaveRequest,
   SessionLockRelease,
@@ -204,7 +204,7 @@ export class SqliteSessionStore implements SessionStore {
     } catch (e) {
       throw sqliteFailure(this.path, `save session ${s.sessionId}`, e);
     }
-    return { ...meta, state: stateFromJson(s.sessionId, s.stateJson) };
+    return savedRecord(meta, s.sessionId, s.stateJson);
   }
 
   async lockSession(sessionId: string): Promise<SessionLockRelease> {

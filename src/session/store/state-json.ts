@@ -34,6 +34,26 @@ export function stateToJson(sessionId: string, state: unknown): string {
   return json;
 }
 
+/**
+ * The record a save returns: `meta` plus the state as stored, parsed from `json` on first read.
+ * Callers rarely read it back (the SessionManager keeps the facts it saved), and parsing a long
+ * session's state on every save was a measurable share of WAL recovery.
+ */
+export function savedRecord<M extends object>(
+  meta: M,
+  sessionId: string,
+  json: string,
+): M & { readonly state: unknown } {
+  let parsed: { value: unknown } | null = null;
+  return Object.defineProperty({ ...meta }, 'state', {
+    enumerable: true,
+    get: () => {
+      parsed ??= { value: stateFromJson(sessionId, json) };
+      return parsed.value;
+    },
+  }) as M & { readonly state: unknown };
+}
+
 /** Parses stored JSON text; NAU_STORE_CORRUPT when it is not JSON. */
 export function stateFromJson(sessionId: string, json: string): unknown {
   try {
