@@ -6,9 +6,16 @@ import type { SessionEngine } from '../session/manager.ts';
 import type { SessionOp, SessionValue } from '../session/ops.ts';
 import { type PolicyEngine, type PolicyFact, SESSION_TEMPLATES } from './policy-engine.ts';
 
+/** One session's facts in id (= assertion) order; retracted ones are pruned lazily. */
+interface Tracked {
+  facts: Fact[];
+  /** Length at which `facts` is compacted next (it doubles with the live facts). */
+  compactAt: number;
+}
+
 export class PolicySessionEngine implements SessionEngine {
-  /** Facts per session; retracted ones (e.g. a summary replaced by `modify`) are pruned on read. */
-  private readonly bySession = new Map<string, Set<Fact>>();
+  /** Facts per session: an array, not a Set, because a Set hashes every new fact object. */
+  private readonly bySession = new Map<string, Tracked>();
 
   constructor(private readonly policy: PolicyEngine) {}
 
@@ -25,12 +32,18 @@ export class PolicySessionEngine implements SessionEngine {
       if (f.retracted || !SESSION_TEMPLATES.has(f.template.name)) continue;
       const id = f.get('session_id');
       if (typeof id !== 'string' || id === '') continue;
-      let set = this.bySession.get(id);
-      if (set === undefined) {
-        set = new Set();
-        this.bySession.set(id, set);
+      let t = this.bySession.get(id);
+      if (t === undefined) {
+        t = { facts: [], compactAt: 64 };
+        this.bySession.set(id, t);
       }
-      set.add(f);
+      const last = t.facts[t.facts.length - 1];
+      if (last === undefined || last.id < f.id) t.facts.push(f);
+      else if (!t.facts.includes(f)) {
+        t.facts.push(f);
+        t.facts.sort((a, b) => a.id - b.id);
+      }
+      if (t.facts.length >= t.compactAt) compact(t);
     }
   }
 
@@ -68,15 +81,23 @@ export class PolicySessionEngine implements SessionEngine {
 
   /** The session's live facts in assertion order. */
   live(sessionId: string): Fact[] {
-    const set = this.bySession.get(sessionId);
-    if (set === undefined) return [];
-    for (const f of set) if (f.retracted) set.delete(f);
-    if (set.size === 0) {
+    const t = this.bySession.get(sessionId);
+    if (t === undefined) return [];
+    compact(t);
+    if (t.facts.length === 0) {
       this.bySession.delete(sessionId);
       return [];
     }
-    return [...set].sort((a, b) => a.id - b.id);
+    return t.facts.slice();
   }
+}
+
+/** Drops retracted facts, keeping the order. */
+function compact(t: Tracked): void {
+  let n = 0;
+  for (const f of t.facts) if (!f.retracted) t.facts[n++] = f;
+  t.facts.length = n;
+  t.compactAt = Math.max(64, 2 * n);
 }
 
 function slotsOf(f: Fact): Record<string, SessionValue> {
