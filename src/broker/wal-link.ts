@@ -120,22 +120,25 @@ export class WalLink {
         // The store is down: nothing can be replayed, so nothing may be checkpointed.
         kept = -1;
       } else {
-        for await (const r of writer.recovery.readRecords()) {
-          records++;
-          try {
-            o.replayingAt?.(new Date(r.ts));
-            const outcome = await sessions.replay(r);
-            if (outcome === 'applied') applied++;
-            else skipped++;
-          } catch (x) {
-            if (x instanceof NautilusError && x.code === 'NAU_STORE_CORRUPT') {
-              kept++;
-              o.warn(`WAL record ${r.lsn} kept for session ${r.sid}: ${x.message}`);
-              continue;
+        for await (const batch of writer.recovery.readRecordBatches()) {
+          for (const r of batch) {
+            records++;
+            try {
+              o.replayingAt?.(new Date(r.ts));
+              // Most records need no await: only a session's first one reads its store row.
+              const outcome = sessions.replayNext(r) ?? (await sessions.replay(r));
+              if (outcome === 'applied') applied++;
+              else skipped++;
+            } catch (x) {
+              if (x instanceof NautilusError && x.code === 'NAU_STORE_CORRUPT') {
+                kept++;
+                o.warn(`WAL record ${r.lsn} kept for session ${r.sid}: ${x.message}`);
+                continue;
+              }
+              throw x;
+            } finally {
+              o.replayingAt?.(null);
             }
-            throw x;
-          } finally {
-            o.replayingAt?.(null);
           }
         }
         await sessions.finishReplay();

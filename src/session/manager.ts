@@ -153,6 +153,29 @@ export class SessionManager {
    * replayed session once: recovery costs one store write per session, not per record.
    */
   async replay(record: ReplayRecord): Promise<ReplayOutcome> {
+    const known = this.replayNext(record);
+    if (known !== null) return known;
+    // First record of a session this recovery has not touched: bring it up to date with its row.
+    const release = await this.lock(record.sid);
+    try {
+      const row = await this.syncFromStore(record.sid);
+      if (row?.status === 'closed') {
+        this.replayClosed.add(record.sid);
+        return 'closed';
+      }
+    } finally {
+      await release();
+    }
+    return this.replayApply(record, record.ops as SessionOp[]);
+  }
+
+  /**
+   * replay() without awaiting, for the usual record: its session is already replayed (only in
+   * this process's memory until finishReplay; nothing else runs before recovery ends), or the
+   * row loaded at start() covers it. Null when the session's row must be read first: call
+   * replay() then.
+   */
+  replayNext(record: ReplayRecord): ReplayOutcome | null {
     this.checkUsable();
     const walId = this.walId;
     if (walId === null) throw new Error('SessionManager.replay before attachWal');
@@ -164,30 +187,23 @@ export class SessionManager {
         { session_id: record.sid, lsn: record.lsn },
       );
     }
-    const ops = record.ops;
     // Only this process advances its WAL's entry of a row, so the entry loaded at start() is
     // current: a record it covers is skipped without reading the store.
     const known = this.tracked.get(record.sid);
     if (known !== undefined && (known.wal[walId] ?? 0) >= record.lsn) return 'already-applied';
     if (this.replayClosed.has(record.sid)) return 'closed';
-    // A session replayed already is ahead of its row and only in this process's memory until
-    // finishReplay (nothing else runs in this process before recovery ends): no store read and
-    // no lock, which on PostgreSQL would cost an advisory-lock round trip per record.
-    if (!this.replayed.has(record.sid)) {
-      const release = await this.lock(record.sid);
-      try {
-        const row = await this.syncFromStore(record.sid);
-        if (row?.status === 'closed') {
-          this.replayClosed.add(record.sid);
-          return 'closed';
-        }
-      } finally {
-        await release();
-      }
-    }
+    // No store read and no lock for a session replayed already: on PostgreSQL that would be an
+    // advisory-lock round trip per record.
+    if (!this.replayed.has(record.sid)) return null;
+    return this.replayApply(record, record.ops);
+  }
+
+  private replayApply(record: ReplayRecord, ops: readonly SessionOp[]): ReplayOutcome {
+    const walId = this.walId as string;
     const t = this.tracked.get(record.sid);
     if (t !== undefined && (t.wal[walId] ?? 0) >= record.lsn) return 'already-applied';
-    await this.commit(record.sid, ops, record.lsn, { at: new Date(record.ts) });
+    // Dated by its record: an idle session is not revived by a restart.
+    this.apply(record.sid, ops, record.lsn, new Date(record.ts));
     this.replayed.add(record.sid);
     return 'applied';
   }
@@ -442,14 +458,14 @@ export class SessionManager {
     });
   }
 
-  private async commit(
+  /** Engine phase 2 for one request or WAL record; the session is dated `at`. */
+  private apply(
     sessionId: string,
     ops: readonly SessionOp[],
     walLsn: number,
-    replay?: { readonly at: Date },
-  ): Promise<{ ruleTrace: readonly string[] }> {
-    // Replay dates the session by its record (an idle session is not revived by a restart).
-    const now = (replay?.at ?? this.o.clock()).toISOString();
+    at: Date,
+  ): { tracked: Tracked; applied: { ruleTrace: readonly string[] } } {
+    const now = at.toISOString();
     let t = this.tracked.get(sessionId);
     if (t === undefined) {
       t = { version: 0, createdAt: now, updatedAt: now, dirty: false, wal: {} };
@@ -460,7 +476,15 @@ export class SessionManager {
     if (walLsn > 0 && this.walId !== null) {
       t.wal[this.walId] = Math.max(t.wal[this.walId] ?? 0, walLsn);
     }
-    if (replay !== undefined) return applied;
+    return { tracked: t, applied };
+  }
+
+  private async commit(
+    sessionId: string,
+    ops: readonly SessionOp[],
+    walLsn: number,
+  ): Promise<{ ruleTrace: readonly string[] }> {
+    const { tracked: t, applied } = this.apply(sessionId, ops, walLsn, this.o.clock());
     if (this.o.mode === 'async') {
       this.pending.add(sessionId);
       this.scheduleFlush();

@@ -24,6 +24,7 @@ import { acquireWalLock, LOCK_FILE } from './lock.ts';
 import {
   emptyInfo,
   maxClaimedLsn,
+  readRecordBatches,
   readRecords,
   type SegmentResult,
   scanSegment,
@@ -84,6 +85,8 @@ export interface WalScan {
    * `afterLsn`: only records above it. Consume before any checkpoint deletes segments.
    */
   readRecords(options?: { readonly afterLsn?: number }): AsyncGenerator<WalRecord>;
+  /** readRecords in batches of a few hundred records (cheaper for a synchronous consumer). */
+  readRecordBatches(options?: { readonly afterLsn?: number }): AsyncGenerator<WalRecord[]>;
 }
 
 /** Scans a WAL directory (see the file comment). Repairing modes take the directory's lock. */
@@ -279,11 +282,17 @@ export async function scanLocked(dir: string, options: WalScanOptions = {}): Pro
   });
 }
 
-function makeScan(fs: WalFs, dir: string, found: Omit<WalScan, 'dir' | 'readRecords'>): WalScan {
+function makeScan(
+  fs: WalFs,
+  dir: string,
+  found: Omit<WalScan, 'dir' | 'readRecords' | 'readRecordBatches'>,
+): WalScan {
   return {
     dir,
     ...found,
     otherFiles: [...found.otherFiles].sort(),
     readRecords: (options = {}) => readRecords(fs, found.segments, options.afterLsn ?? 0),
+    readRecordBatches: (options = {}) =>
+      readRecordBatches(fs, found.segments, options.afterLsn ?? 0),
   };
 }

@@ -5,7 +5,7 @@ import { NautilusError } from '../errors.ts';
 import { describeIoError, walError } from './errors.ts';
 import { checkLine, fusedLines, MAX_LINE_BYTES, unframe, type WalRecord } from './format.ts';
 import type { WalFileHandle, WalFs } from './fs.ts';
-import { readLines } from './lines.ts';
+import { readLineBatches, readLines } from './lines.ts';
 
 export interface WalSegmentInfo {
   readonly name: string;
@@ -102,68 +102,69 @@ export async function scanSegment(
     const noteAfter = (lsn: number | null) => {
       if (lsn !== null && (maxLsnAfter === null || lsn > maxLsnAfter)) maxLsnAfter = lsn;
     };
-    for await (const raw of readLines(file, 0, size)) {
-      lineNo++;
-      if (bad !== null) {
-        // Past the first bad line: is any CRC-valid line left (then it is not a torn tail)?
-        if (!raw.terminated || raw.bytes === null) continue;
-        const payload = unframe(raw.bytes);
-        if (typeof payload === 'string') continue;
-        validAfter = true;
-        noteAfter(claimedLastLsn(payload));
-        continue;
-      }
-      const at = { offset: raw.offset, line: lineNo };
-      if (raw.bytes === null) {
-        bad = {
-          ...at,
-          framed: false,
-          reason: `line longer than the ${MAX_LINE_BYTES / 1024 / 1024} MiB limit`,
-        };
-        continue;
-      }
-      const check = raw.terminated ? checkLine(raw.bytes) : null;
-      if (check?.ok !== true) {
-        const fused = check?.ok === false && check.framed ? -1 : fusedLines(raw.bytes);
-        if (fused >= 0) {
-          // Two lines joined by a damaged LF: what each part claims bounds the lost range.
-          bad = { ...at, framed: true, reason: FUSED };
-          noteAfter(claimedLastLsn(raw.bytes.subarray(9, fused)));
-          const second = unframe(raw.bytes.subarray(fused + 1));
-          if (typeof second !== 'string') noteAfter(claimedLastLsn(second));
-        } else if (check === null) {
-          bad = { ...at, framed: false, reason: 'incomplete line (no newline at the end)' };
-        } else if (!check.framed) {
-          bad = { ...at, framed: false, reason: check.reason };
-        } else {
+    for await (const batch of readLineBatches(file, 0, size))
+      for (const raw of batch) {
+        lineNo++;
+        if (bad !== null) {
+          // Past the first bad line: is any CRC-valid line left (then it is not a torn tail)?
+          if (!raw.terminated || raw.bytes === null) continue;
+          const payload = unframe(raw.bytes);
+          if (typeof payload === 'string') continue;
+          validAfter = true;
+          noteAfter(claimedLastLsn(payload));
+          continue;
+        }
+        const at = { offset: raw.offset, line: lineNo };
+        if (raw.bytes === null) {
           bad = {
             ...at,
-            framed: true,
-            reason: check.reason,
-            ...(check.unsupportedVersion === undefined
-              ? {}
-              : { unsupportedVersion: check.unsupportedVersion }),
+            framed: false,
+            reason: `line longer than the ${MAX_LINE_BYTES / 1024 / 1024} MiB limit`,
           };
-          noteAfter(claimedLastLsn(raw.bytes.subarray(9)));
+          continue;
         }
-        continue;
+        const check = raw.terminated ? checkLine(raw.bytes) : null;
+        if (check?.ok !== true) {
+          const fused = check?.ok === false && check.framed ? -1 : fusedLines(raw.bytes);
+          if (fused >= 0) {
+            // Two lines joined by a damaged LF: what each part claims bounds the lost range.
+            bad = { ...at, framed: true, reason: FUSED };
+            noteAfter(claimedLastLsn(raw.bytes.subarray(9, fused)));
+            const second = unframe(raw.bytes.subarray(fused + 1));
+            if (typeof second !== 'string') noteAfter(claimedLastLsn(second));
+          } else if (check === null) {
+            bad = { ...at, framed: false, reason: 'incomplete line (no newline at the end)' };
+          } else if (!check.framed) {
+            bad = { ...at, framed: false, reason: check.reason };
+          } else {
+            bad = {
+              ...at,
+              framed: true,
+              reason: check.reason,
+              ...(check.unsupportedVersion === undefined
+                ? {}
+                : { unsupportedVersion: check.unsupportedVersion }),
+            };
+            noteAfter(claimedLastLsn(raw.bytes.subarray(9)));
+          }
+          continue;
+        }
+        const decoded = check.line;
+        if (decoded.start !== next) {
+          bad = { ...at, framed: true, reason: lsnMismatch(decoded.start, next) };
+          noteAfter(decoded.next - 1);
+          continue;
+        }
+        lines++;
+        if (decoded.fence) fences++;
+        if (decoded.recs.length > 0) {
+          firstLsn ??= decoded.start;
+          lastLsn = decoded.next - 1;
+          records += decoded.recs.length;
+        }
+        next = decoded.next;
+        validEnd = raw.offset + raw.length + 1;
       }
-      const decoded = check.line;
-      if (decoded.start !== next) {
-        bad = { ...at, framed: true, reason: lsnMismatch(decoded.start, next) };
-        noteAfter(decoded.next - 1);
-        continue;
-      }
-      lines++;
-      if (decoded.fence) fences++;
-      if (decoded.recs.length > 0) {
-        firstLsn ??= decoded.start;
-        lastLsn = decoded.next - 1;
-        records += decoded.recs.length;
-      }
-      next = decoded.next;
-      validEnd = raw.offset + raw.length + 1;
-    }
     const info: WalSegmentInfo = {
       name,
       path,
@@ -230,34 +231,55 @@ export async function* readRecords(
   segments: readonly WalSegmentInfo[],
   afterLsn: number,
 ): AsyncGenerator<WalRecord> {
+  for await (const batch of readRecordBatches(fs, segments, afterLsn)) yield* batch;
+}
+
+/** Records per batch of readRecordBatches (a line may overshoot it; never empty). */
+const BATCH_RECORDS = 512;
+
+/**
+ * readRecords in batches: a consumer of 100,000 records pays for a few hundred promises, not
+ * one per record (recovery's replay loop is otherwise synchronous).
+ */
+export async function* readRecordBatches(
+  fs: WalFs,
+  segments: readonly WalSegmentInfo[],
+  afterLsn: number,
+): AsyncGenerator<WalRecord[]> {
+  let batch: WalRecord[] = [];
   for (const seg of segments) {
     if (seg.nextLsn - 1 <= afterLsn || seg.records === 0) continue;
     const file = await openRead(fs, seg.path);
     try {
       let next = seg.baseLsn;
       let lineNo = 0;
-      for await (const raw of readLines(file, 0, seg.bytes)) {
-        lineNo++;
-        const check = raw.bytes !== null && raw.terminated ? checkLine(raw.bytes) : null;
-        const problem =
-          check === null
-            ? 'incomplete line'
-            : !check.ok
-              ? check.reason
-              : check.line.start !== next
-                ? lsnMismatch(check.line.start, next)
-                : null;
-        if (problem !== null || check === null || !check.ok) {
-          throw walError(
-            'NAU_WAL_CORRUPT',
-            `WAL segment ${seg.path} changed since it was scanned: line ${lineNo} (byte ${raw.offset}): ${problem}`,
-            { location: { file: seg.path, line: lineNo }, offset: raw.offset },
-          );
+      for await (const lines of readLineBatches(file, 0, seg.bytes))
+        for (const raw of lines) {
+          lineNo++;
+          const check = raw.bytes !== null && raw.terminated ? checkLine(raw.bytes) : null;
+          const problem =
+            check === null
+              ? 'incomplete line'
+              : !check.ok
+                ? check.reason
+                : check.line.start !== next
+                  ? lsnMismatch(check.line.start, next)
+                  : null;
+          if (problem !== null || check === null || !check.ok) {
+            throw walError(
+              'NAU_WAL_CORRUPT',
+              `WAL segment ${seg.path} changed since it was scanned: line ${lineNo} (byte ${raw.offset}): ${problem}`,
+              { location: { file: seg.path, line: lineNo }, offset: raw.offset },
+            );
+          }
+          next = check.line.next;
+          if (check.line.next - 1 <= afterLsn) continue;
+          for (const rec of check.line.recs) if (rec.lsn > afterLsn) batch.push(rec);
+          if (batch.length >= BATCH_RECORDS) {
+            yield batch;
+            batch = [];
+          }
         }
-        next = check.line.next;
-        if (check.line.next - 1 <= afterLsn) continue;
-        for (const rec of check.line.recs) if (rec.lsn > afterLsn) yield rec;
-      }
     } catch (err) {
       if (err instanceof NautilusError) throw err;
       throw unreadable(seg.path, err);
@@ -265,4 +287,5 @@ export async function* readRecords(
       await file.close().catch(() => {});
     }
   }
+  if (batch.length > 0) yield batch;
 }

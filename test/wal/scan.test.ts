@@ -69,6 +69,37 @@ test('records come back in LSN order across segments; afterLsn skips what the st
   }
 });
 
+test('readRecordBatches yields the same records in bounded, non-empty batches', async () => {
+  // ~1.3 MB: one segment longer than the 1 MiB read chunk (lines cut across chunks), then the
+  // same records over several segments.
+  for (const segmentBytes of [4_000_000, 300_000]) {
+    const dir = tempDir();
+    await buildWal(
+      dir,
+      Array.from({ length: 50 }, () => 100),
+      { segmentBytes },
+    );
+    const scan = await scanWal(dir);
+    assert.equal(scan.recordCount, 5000);
+    for (const afterLsn of [0, 1234]) {
+      const batches: number[][] = [];
+      for await (const b of scan.readRecordBatches({ afterLsn })) batches.push(b.map((r) => r.lsn));
+      assert.ok(batches.length > 1);
+      // A batch closes at the first line that takes it to 512 records (lines hold 100 here).
+      for (const b of batches) assert.ok(b.length > 0 && b.length < 512 + 100, `${b.length}`);
+      const flat = batches.flat();
+      assert.deepEqual(
+        flat,
+        (await allRecords(scan, afterLsn)).map((r) => r.lsn),
+      );
+      assert.deepEqual(
+        flat,
+        Array.from({ length: 5000 - afterLsn }, (_, i) => afterLsn + i + 1),
+      );
+    }
+  }
+});
+
 test('an LSN gap or a duplicated line inside a segment is corruption, even as the last line', async () => {
   const cases: [Buffer[], number, RegExp][] = [
     [
