@@ -1,12 +1,14 @@
 // A request whose routing run raises a session flag (cross-agent PII) and that also adds an
 // exposure, replayed from the WAL: the session must come back exactly as it was live, with one
-// summary that counts every exposure. (The kill -9 loop once found a restored session whose
-// summary missed a source; records no longer carry the summary the routing run modified. This
-// scenario passes with and without that change: the loop's seeds are what reproduced it.)
+// summary that counts every exposure. The kill -9 loop once found a restored session whose
+// summary missed a source: the WAL record carried the summary the routing run had modified, and
+// replay asserted it next to the restored one. The view shows the first summary only (here the
+// right one), so the test counts the stored summaries: with that copy in the record it finds 2.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { ask, sessionWorld } from './session-fixture.ts';
 import { copyStore, restoreWal, snapshotWal } from './wal-crash-copy.ts';
 
@@ -49,8 +51,32 @@ describe('WAL replay of a request whose routing raised a flag', () => {
       } finally {
         await b3.close();
       }
+      // The view shows the first summary only: the stored facts must hold exactly one.
+      assert.deepEqual(storedTemplates(state, 's1'), {
+        session_exposure: expected.exposures.length,
+        exposure_flag: expected.flags.length,
+        session_purpose: 1,
+        session_summary: 1,
+      });
     } finally {
       w.cleanup();
     }
   });
 });
+
+/** How many facts of each template the SQLite store holds for the session. */
+function storedTemplates(stateDir: string, sessionId: string): Record<string, number> {
+  const db = new Database(join(stateDir, 'sessions.db'), { readonly: true });
+  try {
+    const row = db.prepare('SELECT state FROM sessions WHERE session_id = ?').get(sessionId) as
+      | { state: string }
+      | undefined;
+    assert.ok(row, `no stored row for ${sessionId}`);
+    const counts: Record<string, number> = {};
+    for (const f of (JSON.parse(row.state) as { facts: { template: string }[] }).facts)
+      counts[f.template] = (counts[f.template] ?? 0) + 1;
+    return counts;
+  } finally {
+    db.close();
+  }
+}
