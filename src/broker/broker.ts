@@ -13,10 +13,11 @@ import {
   type LoadedConfig,
   loadConfig,
 } from '../config/index.ts';
+import type { Fact } from '../engine/index.ts';
 import { NautilusError } from '../errors.ts';
 import { failpoint } from '../failpoint.ts';
 import { type OpenSession, SessionManager } from '../session/manager.ts';
-import { type Exposure, requestOps, type SessionOp } from '../session/ops.ts';
+import { type Exposure, requestOps } from '../session/ops.ts';
 import {
   createSessionStore,
   type SessionStore,
@@ -117,8 +118,9 @@ interface Timings {
   sources: SourceObservation[];
   /** The session's flags before the request (null: no session or no observer). */
   flagsBefore: readonly string[] | null;
-  /** WAL mode: the session's facts before routing, put back when the WAL append fails. */
-  sessionBefore: readonly SessionOp[] | null;
+  /** WAL mode: the session's facts before routing, put back when the WAL append fails (the
+   *  fact objects: a retracted fact keeps its values, so they are turned into ops only then). */
+  sessionBefore: readonly Fact[] | null;
   newFlags: string[];
   outcome: AuditOutcome | null;
 }
@@ -503,9 +505,12 @@ export class Broker {
   ): Promise<BrokerResponse> {
     {
       if (session !== null && (this.observer !== null || this.wal !== null)) {
-        const before = this.sessionEngine.facts(session.id);
+        const before = this.sessionEngine.live(session.id);
         if (this.wal !== null) t.sessionBefore = before;
-        if (this.observer !== null) t.flagsBefore = exposureFlags(before).map((f) => f.flag);
+        if (this.observer !== null) {
+          const flags = before.filter((f) => f.template.name === 'exposure_flag');
+          t.flagsBefore = exposureFlags(this.sessionEngine.asOps(flags)).map((f) => f.flag);
+        }
       }
       const mark = performance.now();
       const routing = this.policy.policy.route({
@@ -631,7 +636,8 @@ export class Broker {
           lsn = await this.wal.append(session.id, requestId, now.getTime(), [...raised, ...ops]);
         } catch (x) {
           // Not durable, so not applied: a refused request leaves no flag behind either.
-          if (raised.length > 0) this.sessionEngine.restore(session.id, t.sessionBefore ?? []);
+          if (raised.length > 0)
+            this.sessionEngine.restore(session.id, this.sessionEngine.asOps(t.sessionBefore ?? []));
           throw x;
         }
       }

@@ -64,7 +64,12 @@ export class PolicySessionEngine implements SessionEngine {
   }
 
   facts(sessionId: string): SessionOp[] {
-    return this.live(sessionId).map((f) => ({ template: f.template.name, slots: slotsOf(f) }));
+    return this.asOps(this.live(sessionId));
+  }
+
+  /** Facts as ops (a retracted fact still has its values). */
+  asOps(facts: readonly Fact[]): SessionOp[] {
+    return facts.map((f) => ({ template: f.template.name, slots: slotsOf(f) }));
   }
 
   drop(sessionId: string): void {
