@@ -120,6 +120,7 @@ export function observedSessionEngine(
       return result;
     },
     facts: (sessionId) => engine.facts(sessionId),
+    rows: (sessionId) => engine.rows(sessionId),
     drop: (sessionId) => engine.drop(sessionId),
   };
 }

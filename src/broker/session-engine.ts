@@ -4,6 +4,7 @@
 import { type Fact, fromValue } from '../engine/index.ts';
 import type { SessionEngine } from '../session/manager.ts';
 import type { SessionOp, SessionValue } from '../session/ops.ts';
+import type { FactRows } from '../session/stored-state.ts';
 import { type PolicyEngine, type PolicyFact, SESSION_TEMPLATES } from './policy-engine.ts';
 
 /** One session's facts in id (= assertion) order; retracted ones are pruned lazily. */
@@ -65,6 +66,20 @@ export class PolicySessionEngine implements SessionEngine {
 
   facts(sessionId: string): SessionOp[] {
     return this.asOps(this.live(sessionId));
+  }
+
+  rows(sessionId: string): FactRows {
+    const slots: Record<string, readonly string[]> = {};
+    const facts: Array<[string, ...SessionValue[]]> = [];
+    for (const f of this.live(sessionId)) {
+      const t = f.template;
+      slots[t.name] ??= t.slots.map((d) => d.name);
+      const row: [string, ...SessionValue[]] = [t.name];
+      for (let i = 0; i < f.slots.length; i++)
+        row.push(fromValue(f.slots[i] as never) as SessionValue);
+      facts.push(row);
+    }
+    return { slots, facts };
   }
 
   /** Facts as ops (a retracted fact still has its values). */

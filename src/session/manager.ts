@@ -8,30 +8,21 @@ import { NautilusError } from '../errors.ts';
 import { failpoint } from '../failpoint.ts';
 import { isSessionOps, type SessionOp } from './ops.ts';
 import type { SessionRecord, SessionStore } from './store/types.ts';
+import { decodeState, encodeState, type FactRows } from './stored-state.ts';
 
 /** What the manager needs from the engine (implemented by the broker over its PolicyEngine). */
 export interface SessionEngine {
   /** Engine phase 2: asserts the ops and runs the policy so summaries and flags follow. */
   apply(ops: readonly SessionOp[]): { readonly ruleTrace: readonly string[] };
-  /** The session's facts in working memory, as ops (what is persisted). */
+  /** The session's facts in working memory, as ops. */
   facts(sessionId: string): SessionOp[];
+  /** The same facts as positional rows (what is persisted, see stored-state.ts). */
+  rows(sessionId: string): FactRows;
   /** Retracts every fact of the session. */
   drop(sessionId: string): void;
 }
 
 export type PersistenceMode = 'synchronous' | 'async';
-
-/** Persisted session state (the store's opaque `state`). */
-interface StoredState {
-  readonly v: 1;
-  readonly facts: SessionOp[];
-  /**
-   * Per WAL (by its id), the highest LSN whose ops these facts include. Several processes may
-   * share a store, each with its own WAL: every writer carries the others' entries forward, so
-   * each process's recovery can tell which of its records a row already holds.
-   */
-  readonly wal?: Readonly<Record<string, number>>;
-}
 
 export interface SessionManagerOptions {
   readonly store: SessionStore;
@@ -283,7 +274,7 @@ export class SessionManager {
           createdAt: row.createdAt,
           updatedAt: row.updatedAt,
           closedAt: row.closedAt,
-          facts: stateOf(row)?.facts ?? [],
+          facts: decodeState(row.state)?.facts ?? [],
         };
       }
       return {
@@ -432,7 +423,7 @@ export class SessionManager {
   }
 
   private restore(row: SessionRecord): void {
-    const state = stateOf(row);
+    const state = decodeState(row.state);
     if (state === null) {
       const why = `session ${row.sessionId}: the stored state is not a Nautilus session state (version ${row.version})`;
       this.quarantined.set(row.sessionId, why);
@@ -506,7 +497,7 @@ export class SessionManager {
       const saved = await this.o.store.save({
         sessionId,
         status: 'open',
-        state: { v: 1, facts: this.o.engine.facts(sessionId), wal: t.wal } satisfies StoredState,
+        state: encodeState(this.o.engine.rows(sessionId), t.wal),
         walLsn,
         expectedVersion: t.version,
         now: at ?? this.o.clock(),
@@ -582,7 +573,7 @@ export class SessionManager {
       await this.o.store.save({
         sessionId,
         status: 'closed',
-        state: { v: 1, facts, wal: t?.wal ?? {} } satisfies StoredState,
+        state: encodeState(this.o.engine.rows(sessionId), t?.wal ?? {}),
         walLsn: t === undefined ? 0 : this.walLsnOf(t),
         expectedVersion: t?.version ?? 0,
         now: this.o.clock(),
@@ -596,18 +587,6 @@ export class SessionManager {
     this.o.engine.drop(sessionId);
     this.tracked.delete(sessionId);
   }
-}
-
-function stateOf(row: SessionRecord): StoredState | null {
-  const s = row.state as Partial<StoredState> | null;
-  if (s === null || typeof s !== 'object' || s.v !== 1 || !isSessionOps(s.facts)) return null;
-  if (s.wal !== undefined && !isWalMap(s.wal)) return null;
-  return s as StoredState;
-}
-
-function isWalMap(x: unknown): x is Record<string, number> {
-  if (x === null || typeof x !== 'object' || Array.isArray(x)) return false;
-  return Object.values(x).every((v) => Number.isSafeInteger(v) && (v as number) >= 0);
 }
 
 function sessionClosed(sessionId: string, at: string | null): NautilusError {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/index.ts';
 import type { SessionOp } from '../../src/session/ops.ts';
 import { createSessionStore } from '../../src/session/store/index.ts';
+import { decodeState } from '../../src/session/stored-state.ts';
 import { ask, type SessionWorld } from './session-fixture.ts';
 
 /** The facts of the session's stored row, read through the store API (the broker closed). */
@@ -18,8 +19,9 @@ export async function storedFacts(
   try {
     const row = await store.load(sessionId);
     assert.ok(row !== null, `session ${sessionId} is stored`);
-    const state = row.state as { v: number; facts: SessionOp[] };
-    assert.equal(state.v, 1);
+    assert.equal((row.state as { v: number }).v, 2);
+    const state = decodeState(row.state);
+    assert.ok(state !== null, `session ${sessionId}'s stored state decodes`);
     return { status: row.status, facts: state.facts };
   } finally {
     await store.close();

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { ask, sessionWorld } from './session-fixture.ts';
+import { storedFacts } from './session-restart.ts';
 import { copyStore, restoreWal, snapshotWal } from './wal-crash-copy.ts';
 
 describe('WAL replay of a request whose routing raised a flag', () => {
@@ -52,7 +52,10 @@ describe('WAL replay of a request whose routing raised a flag', () => {
         await b3.close();
       }
       // The view shows the first summary only: the stored facts must hold exactly one.
-      assert.deepEqual(storedTemplates(state, 's1'), {
+      const counts: Record<string, number> = {};
+      for (const f of (await storedFacts(w, 's1')).facts)
+        counts[f.template] = (counts[f.template] ?? 0) + 1;
+      assert.deepEqual(counts, {
         session_exposure: expected.exposures.length,
         exposure_flag: expected.flags.length,
         session_purpose: 1,
@@ -63,20 +66,3 @@ describe('WAL replay of a request whose routing raised a flag', () => {
     }
   });
 });
-
-/** How many facts of each template the SQLite store holds for the session. */
-function storedTemplates(stateDir: string, sessionId: string): Record<string, number> {
-  const db = new Database(join(stateDir, 'sessions.db'), { readonly: true });
-  try {
-    const row = db.prepare('SELECT state FROM sessions WHERE session_id = ?').get(sessionId) as
-      | { state: string }
-      | undefined;
-    assert.ok(row, `no stored row for ${sessionId}`);
-    const counts: Record<string, number> = {};
-    for (const f of (JSON.parse(row.state) as { facts: { template: string }[] }).facts)
-      counts[f.template] = (counts[f.template] ?? 0) + 1;
-    return counts;
-  } finally {
-    db.close();
-  }
-}

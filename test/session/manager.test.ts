@@ -19,6 +19,7 @@ import {
 } from '../../src/session/manager.ts';
 import { requestOps, type SessionOp } from '../../src/session/ops.ts';
 import { SqliteSessionStore } from '../../src/session/store/index.ts';
+import { decodeState } from '../../src/session/stored-state.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'nautilus-manager-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -174,8 +175,7 @@ describe('async mode: writes the store refuses stay queued', () => {
     try {
       const row = await store.load('s');
       assert.ok(row !== null);
-      const facts = (row.state as { facts: SessionOp[] }).facts;
-      assert.deepEqual(exposureIds(facts), ['r1', 'r2', 'r3']);
+      assert.deepEqual(exposureIds(decodeState(row.state)?.facts ?? []), ['r1', 'r2', 'r3']);
     } finally {
       await store.close();
     }
@@ -235,11 +235,13 @@ describe('a stored session that does not fit the loaded policy', () => {
     const row = db.prepare("SELECT state FROM sessions WHERE session_id = 'old'").get() as {
       state: string;
     };
-    const state = JSON.parse(row.state) as { facts: SessionOp[] };
+    const state = decodeState(JSON.parse(row.state));
+    assert.ok(state !== null);
     const exposure = state.facts.find((f) => f.template === 'session_exposure');
     assert.ok(exposure !== undefined);
     (exposure.slots as Record<string, unknown>).legacy_slot = 'x';
-    db.prepare("UPDATE sessions SET state = ? WHERE session_id = 'old'").run(JSON.stringify(state));
+    const v1 = JSON.stringify({ v: 1, facts: state.facts, wal: state.wal });
+    db.prepare("UPDATE sessions SET state = ? WHERE session_id = 'old'").run(v1);
     db.close();
 
     const b = await c.node();
@@ -257,6 +259,77 @@ describe('a stored session that does not fit the loaded policy', () => {
       assert.deepEqual(exposureIds((await b.manager.info('good'))?.facts ?? []), ['r1', 'r4']);
       // Nothing of the refused session was left in working memory (all or nothing).
       assert.equal(b.manager.size, 1);
+    } finally {
+      await b.manager.shutdown();
+    }
+  });
+});
+
+describe('the stored state format', () => {
+  const storedState = (path: string, id: string): { v: number; [k: string]: unknown } => {
+    const db = new Database(path, { readonly: true });
+    try {
+      const row = db.prepare('SELECT state FROM sessions WHERE session_id = ?').get(id) as {
+        state: string;
+      };
+      return JSON.parse(row.state);
+    } finally {
+      db.close();
+    }
+  };
+
+  test('version 2 is written; a version 1 row is read and rewritten as version 2', async () => {
+    const c = cluster();
+    const a = await c.node();
+    await commit(a.manager, 's', ops('s', 'r1', 'vulns', true));
+    await commit(a.manager, 's', ops('s', 'r2', 'hosts'));
+    const facts = (await a.manager.info('s'))?.facts ?? [];
+    await a.manager.shutdown();
+    const v2 = storedState(c.path, 's');
+    assert.equal(v2.v, 2);
+    // Slot names once per template, one positional row per fact, same facts in the same order.
+    assert.deepEqual(Object.keys(v2.slots as object).sort(), [
+      'session_exposure',
+      'session_purpose',
+      'session_summary',
+    ]);
+    assert.deepEqual(decodeState(v2)?.facts, facts);
+    // The same session as a version 1 row (slot names in every fact).
+    const db = new Database(c.path);
+    db.prepare("UPDATE sessions SET state = ? WHERE session_id = 's'").run(
+      JSON.stringify({ v: 1, facts, wal: {} }),
+    );
+    db.close();
+    const b = await c.node();
+    try {
+      assert.deepEqual((await b.manager.info('s'))?.facts, facts);
+      await commit(b.manager, 's', ops('s', 'r3', 'vulns'));
+      assert.deepEqual(exposureIds((await b.manager.info('s'))?.facts ?? []), ['r1', 'r2', 'r3']);
+    } finally {
+      await b.manager.shutdown();
+    }
+    assert.equal(storedState(c.path, 's').v, 2);
+  });
+
+  test('a malformed version 2 row is refused on its own (NAU_STORE_CORRUPT)', async () => {
+    const c = cluster();
+    const a = await c.node();
+    await commit(a.manager, 'bad', ops('bad', 'r1', 'vulns', true));
+    await commit(a.manager, 'good', ops('good', 'r2', 'vulns', true));
+    await a.manager.shutdown();
+    const state = storedState(c.path, 'bad') as unknown as { facts: unknown[][] };
+    (state.facts[0] as unknown[]).pop(); // one value short of its template's slot names
+    const db = new Database(c.path);
+    db.prepare("UPDATE sessions SET state = ? WHERE session_id = 'bad'").run(JSON.stringify(state));
+    db.close();
+    const b = await c.node();
+    try {
+      assert.match(b.warnings.join('\n'), /session bad: the stored state is not a Nautilus/);
+      await assert.rejects(
+        commit(b.manager, 'bad', ops('bad', 'r3', 'vulns')),
+        (x: unknown) => x instanceof NautilusError && x.code === 'NAU_STORE_CORRUPT',
+      );
+      await commit(b.manager, 'good', ops('good', 'r4', 'vulns'));
     } finally {
       await b.manager.shutdown();
     }
