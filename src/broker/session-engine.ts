@@ -74,10 +74,18 @@ export class PolicySessionEngine implements SessionEngine {
     for (const f of this.live(sessionId)) {
       const t = f.template;
       slots[t.name] ??= t.slots.map((d) => d.name);
-      const row: [string, ...SessionValue[]] = [t.name];
-      for (let i = 0; i < f.slots.length; i++)
-        row.push(fromValue(f.slots[i] as never) as SessionValue);
-      facts.push(row);
+      const n = f.slots.length;
+      const row = new Array<string | SessionValue>(n + 1);
+      row[0] = t.name;
+      for (let i = 0; i < n; i++) {
+        const v = f.slots[i];
+        // Strings and numbers are their own JSON value; symbols, multifields... convert.
+        row[i + 1] =
+          typeof v === 'string' || typeof v === 'number'
+            ? v
+            : (fromValue(v as never) as SessionValue);
+      }
+      facts.push(row as [string, ...SessionValue[]]);
     }
     return { slots, facts };
   }
