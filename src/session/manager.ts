@@ -62,7 +62,8 @@ interface Tracked {
   /** Version of the row this process last wrote or read. */
   version: number;
   createdAt: string;
-  updatedAt: string;
+  /** Last use (ms since the epoch): the row's `updated_at` once saved. */
+  updatedMs: number;
   /** Working memory may differ from the store (a failed write): resync before the next use. */
   dirty: boolean;
   /** Per WAL id, the highest LSN whose ops working memory includes (see StoredState.wal). */
@@ -194,7 +195,7 @@ export class SessionManager {
     const t = this.tracked.get(record.sid);
     if (t !== undefined && (t.wal[walId] ?? 0) >= record.lsn) return 'already-applied';
     // Dated by its record: an idle session is not revived by a restart.
-    this.apply(record.sid, ops, record.lsn, new Date(record.ts));
+    this.apply(record.sid, ops, record.lsn, record.ts);
     this.replayed.add(record.sid);
     return 'applied';
   }
@@ -207,7 +208,7 @@ export class SessionManager {
       const release = await this.lock(id);
       try {
         const t = this.tracked.get(id);
-        if (t !== undefined) await this.save(id, t, new Date(t.updatedAt));
+        if (t !== undefined) await this.save(id, t, new Date(t.updatedMs));
         this.replayed.delete(id);
         // A crash here leaves recovery half done: this session stored, the next ones not yet.
         failpoint('recovery');
@@ -281,7 +282,7 @@ export class SessionManager {
         sessionId,
         status: 'open',
         createdAt: t.createdAt,
-        updatedAt: t.updatedAt,
+        updatedAt: new Date(t.updatedMs).toISOString(),
         closedAt: null,
         facts: this.o.engine.facts(sessionId),
       };
@@ -384,7 +385,7 @@ export class SessionManager {
   }
 
   private isExpired(t: Tracked): boolean {
-    const idle = this.o.clock().getTime() - Date.parse(t.updatedAt);
+    const idle = this.o.clock().getTime() - t.updatedMs;
     return idle >= this.o.ttlSeconds * 1000;
   }
 
@@ -443,7 +444,7 @@ export class SessionManager {
     this.tracked.set(row.sessionId, {
       version: row.version,
       createdAt: row.createdAt,
-      updatedAt: row.updatedAt,
+      updatedMs: Date.parse(row.updatedAt),
       dirty: false,
       wal: { ...state.wal },
     });
@@ -454,16 +455,16 @@ export class SessionManager {
     sessionId: string,
     ops: readonly SessionOp[],
     walLsn: number,
-    at: Date,
+    atMs: number,
   ): { tracked: Tracked; applied: { ruleTrace: readonly string[] } } {
-    const now = at.toISOString();
     let t = this.tracked.get(sessionId);
     if (t === undefined) {
-      t = { version: 0, createdAt: now, updatedAt: now, dirty: false, wal: {} };
+      const created = new Date(atMs).toISOString();
+      t = { version: 0, createdAt: created, updatedMs: atMs, dirty: false, wal: {} };
       this.tracked.set(sessionId, t);
     }
     const applied = this.o.engine.apply(ops);
-    t.updatedAt = now;
+    t.updatedMs = atMs;
     if (walLsn > 0 && this.walId !== null) {
       t.wal[this.walId] = Math.max(t.wal[this.walId] ?? 0, walLsn);
     }
@@ -475,7 +476,7 @@ export class SessionManager {
     ops: readonly SessionOp[],
     walLsn: number,
   ): Promise<{ ruleTrace: readonly string[] }> {
-    const { tracked: t, applied } = this.apply(sessionId, ops, walLsn, this.o.clock());
+    const { tracked: t, applied } = this.apply(sessionId, ops, walLsn, this.o.clock().getTime());
     if (this.o.mode === 'async') {
       this.pending.add(sessionId);
       this.scheduleFlush();
@@ -504,7 +505,7 @@ export class SessionManager {
       });
       t.version = saved.version;
       t.createdAt = saved.createdAt;
-      t.updatedAt = saved.updatedAt;
+      t.updatedMs = Date.parse(saved.updatedAt);
       t.dirty = false;
       this.o.onSaved?.(sessionId, walLsn);
     } catch (x) {
