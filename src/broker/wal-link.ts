@@ -13,6 +13,7 @@ import {
   nodeWalFs,
   type WalFs,
   type WalHooks,
+  type WalRecord,
   type WalStats,
   WalWriter,
   walIdentity,
@@ -91,6 +92,43 @@ export class WalLink {
     const started = performance.now();
     let link: WalLink;
     const fs = o.fs ?? nodeWalFs;
+    let records = 0;
+    let applied = 0;
+    let skipped = 0;
+    let kept = 0;
+    let attached = false;
+    // Before the first record is applied: a WAL holding records must have its id already.
+    const attach = async (recordCount: number) => {
+      if (attached) return;
+      sessions.attachWal(await walIdentity(fs, o.path, recordCount));
+      attached = true;
+    };
+    // Recovery hands over each record as it validates it, so each is read and parsed once.
+    // Nothing is saved before the scan ends (finishReplay): if the WAL turns out corrupt further
+    // on, the open fails and what was applied only ever lived in this process's memory.
+    const replay = async (batch: WalRecord[]) => {
+      await attach(batch.length);
+      if (!sessions.available) return;
+      for (const r of batch) {
+        records++;
+        try {
+          o.replayingAt?.(new Date(r.ts));
+          // Most records need no await: only a session's first one reads its store row.
+          const outcome = sessions.replayNext(r) ?? (await sessions.replay(r));
+          if (outcome === 'applied') applied++;
+          else skipped++;
+        } catch (x) {
+          if (x instanceof NautilusError && x.code === 'NAU_STORE_CORRUPT') {
+            kept++;
+            o.warn(`WAL record ${r.lsn} kept for session ${r.sid}: ${x.message}`);
+            continue;
+          }
+          throw replayFailed(r, x);
+        } finally {
+          o.replayingAt?.(null);
+        }
+      }
+    };
     const writer = await WalWriter.open(o.path, {
       fs,
       segmentBytes: o.segmentBytes,
@@ -99,6 +137,7 @@ export class WalLink {
       nextLsnAtLeast: sessions.maxWalLsn + 1,
       repairHint: WAL_REPAIR_HINT,
       ...(o.repair === undefined ? {} : { repair: o.repair }),
+      onRecoveredRecords: replay,
       warn: o.warn,
       hooks: {
         ...o.hooks,
@@ -110,37 +149,12 @@ export class WalLink {
         },
       },
     });
-    let records = 0;
-    let applied = 0;
-    let skipped = 0;
-    let kept = 0;
     try {
-      sessions.attachWal(await walIdentity(fs, o.path, writer.recovery.recordCount));
+      await attach(writer.recovery.recordCount);
       if (!sessions.available) {
         // The store is down: nothing can be replayed, so nothing may be checkpointed.
         kept = -1;
       } else {
-        for await (const batch of writer.recovery.readRecordBatches()) {
-          for (const r of batch) {
-            records++;
-            try {
-              o.replayingAt?.(new Date(r.ts));
-              // Most records need no await: only a session's first one reads its store row.
-              const outcome = sessions.replayNext(r) ?? (await sessions.replay(r));
-              if (outcome === 'applied') applied++;
-              else skipped++;
-            } catch (x) {
-              if (x instanceof NautilusError && x.code === 'NAU_STORE_CORRUPT') {
-                kept++;
-                o.warn(`WAL record ${r.lsn} kept for session ${r.sid}: ${x.message}`);
-                continue;
-              }
-              throw x;
-            } finally {
-              o.replayingAt?.(null);
-            }
-          }
-        }
         await sessions.finishReplay();
       }
       link = new WalLink(writer, o);
@@ -248,4 +262,15 @@ export class WalLink {
 
 function describe(x: unknown): string {
   return x instanceof Error ? x.message : String(x);
+}
+
+/** A record recovery could not apply, named; NautilusErrors (e.g. the store down) pass as is. */
+function replayFailed(r: WalRecord, x: unknown): unknown {
+  if (x instanceof NautilusError) return x;
+  return new NautilusError(
+    'NAU_WAL_REPLAY_FAILED',
+    `replaying WAL record ${r.lsn} (session ${r.sid}, request ${r.rid}) failed: ${describe(x)}; the policy or its templates may have changed since the record was written`,
+    500,
+    { lsn: r.lsn, session_id: r.sid, cause: describe(x) },
+  );
 }

@@ -49,6 +49,7 @@ export {
   type WalScanOptions,
   type WalSegmentInfo,
 } from './scan.ts';
+export type { RecordsConsumer } from './segment-scan.ts';
 export type {
   WalBatchEvent,
   WalHooks,

@@ -24,7 +24,7 @@ import { acquireWalLock, LOCK_FILE } from './lock.ts';
 import {
   emptyInfo,
   maxClaimedLsn,
-  readRecordBatches,
+  type RecordsConsumer,
   readRecords,
   type SegmentResult,
   scanSegment,
@@ -50,6 +50,11 @@ export interface WalScanOptions {
   readonly repairHint?: string;
   /** Scan only this segment file of the directory (continuity with others is not checked). */
   readonly segment?: string;
+  /**
+   * Hears every record as the scan validates it (see RecordsConsumer: the WAL may still turn
+   * out corrupt further on). Recovery replays from here, so each record is read and parsed once.
+   */
+  readonly onRecords?: RecordsConsumer;
 }
 
 export interface WalRepair {
@@ -85,8 +90,6 @@ export interface WalScan {
    * `afterLsn`: only records above it. Consume before any checkpoint deletes segments.
    */
   readRecords(options?: { readonly afterLsn?: number }): AsyncGenerator<WalRecord>;
-  /** readRecords in batches of a few hundred records (cheaper for a synchronous consumer). */
-  readRecordBatches(options?: { readonly afterLsn?: number }): AsyncGenerator<WalRecord[]>;
 }
 
 /** Scans a WAL directory (see the file comment). Repairing modes take the directory's lock. */
@@ -157,7 +160,14 @@ export async function scanLocked(dir: string, options: WalScanOptions = {}): Pro
         maxLsnAfter: null,
       };
     } else {
-      result = await scanSegment(fs, seg.name, seg.path, seg.base, expected ?? seg.base);
+      result = await scanSegment(
+        fs,
+        seg.name,
+        seg.path,
+        seg.base,
+        expected ?? seg.base,
+        options.onRecords ?? null,
+      );
     }
     const { bad } = result;
     if (bad === null) {
@@ -282,17 +292,11 @@ export async function scanLocked(dir: string, options: WalScanOptions = {}): Pro
   });
 }
 
-function makeScan(
-  fs: WalFs,
-  dir: string,
-  found: Omit<WalScan, 'dir' | 'readRecords' | 'readRecordBatches'>,
-): WalScan {
+function makeScan(fs: WalFs, dir: string, found: Omit<WalScan, 'dir' | 'readRecords'>): WalScan {
   return {
     dir,
     ...found,
     otherFiles: [...found.otherFiles].sort(),
     readRecords: (options = {}) => readRecords(fs, found.segments, options.afterLsn ?? 0),
-    readRecordBatches: (options = {}) =>
-      readRecordBatches(fs, found.segments, options.afterLsn ?? 0),
   };
 }

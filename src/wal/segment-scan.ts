@@ -77,6 +77,13 @@ async function openRead(fs: WalFs, path: string): Promise<WalFileHandle> {
   }
 }
 
+/**
+ * Hears the records of the valid lines as a scan validates them, in LSN order, before the scan
+ * has seen the rest of the WAL: what comes later may still be corrupt (then the scan throws),
+ * so nothing heard may be made durable or visible until the scan returns.
+ */
+export type RecordsConsumer = (records: WalRecord[]) => void | Promise<void>;
+
 /** Scans one segment from its start, expecting `expected` as the first LSN. */
 export async function scanSegment(
   fs: WalFs,
@@ -84,6 +91,7 @@ export async function scanSegment(
   path: string,
   baseLsn: number,
   expected: number,
+  onRecords: RecordsConsumer | null = null,
 ): Promise<SegmentResult> {
   const file = await openRead(fs, path);
   try {
@@ -102,7 +110,9 @@ export async function scanSegment(
     const noteAfter = (lsn: number | null) => {
       if (lsn !== null && (maxLsnAfter === null || lsn > maxLsnAfter)) maxLsnAfter = lsn;
     };
-    for await (const batch of readLineBatches(file, 0, size))
+    // Records of the valid lines of one batch, for onRecords.
+    let valid: WalRecord[] = [];
+    for await (const batch of readLineBatches(file, 0, size)) {
       for (const raw of batch) {
         lineNo++;
         if (bad !== null) {
@@ -161,10 +171,16 @@ export async function scanSegment(
           firstLsn ??= decoded.start;
           lastLsn = decoded.next - 1;
           records += decoded.recs.length;
+          if (onRecords !== null) for (const r of decoded.recs) valid.push(r);
         }
         next = decoded.next;
         validEnd = raw.offset + raw.length + 1;
       }
+      if (valid.length > 0) {
+        await (onRecords as RecordsConsumer)(valid);
+        valid = [];
+      }
+    }
     const info: WalSegmentInfo = {
       name,
       path,

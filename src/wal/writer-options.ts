@@ -2,6 +2,7 @@
 import { walError } from './errors.ts';
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_RECORD_BYTES, MAX_LINE_BYTES } from './format.ts';
 import { nodeWalFs, type WalFs } from './fs.ts';
+import type { RecordsConsumer } from './segment-scan.ts';
 import type { WalHooks } from './stats.ts';
 
 const MiB = 1024 * 1024;
@@ -21,6 +22,11 @@ export interface WalWriterOptions {
   /** Recovery at open (default `truncate-tail`; see scanWal). */
   readonly repair?: 'truncate-tail' | 'truncate-at-first-bad';
   readonly repairHint?: string;
+  /**
+   * Hears the recovered records as recovery validates them (see RecordsConsumer): a replay can
+   * consume them here instead of reading them again through `recovery.readRecords()`.
+   */
+  readonly onRecoveredRecords?: RecordsConsumer;
   /**
    * The first LSN to assign is at least this (e.g. the store's highest `wal_lsn` + 1), so an
    * LSN a session row already records is never reused. A jump is recorded as a fence line.

@@ -134,6 +134,9 @@ export class WalWriter {
         repair: options.repair ?? 'truncate-tail',
         ...(options.now === undefined ? {} : { now: options.now }),
         ...(options.repairHint === undefined ? {} : { repairHint: options.repairHint }),
+        ...(options.onRecoveredRecords === undefined
+          ? {}
+          : { onRecords: options.onRecoveredRecords }),
       });
       const segments: Segment[] = scan.segments.map((s) => ({
         name: s.name,

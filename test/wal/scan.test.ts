@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { NautilusError } from '../../src/errors.ts';
 import { batchPayload, encodeRecordBody } from '../../src/wal/format.ts';
+import { nodeWalFs } from '../../src/wal/fs.ts';
 import { frameLine, scanWal, segmentName, WalWriter } from '../../src/wal/index.ts';
+import { readRecordBatches } from '../../src/wal/segment-scan.ts';
 import {
   allRecords,
   buildWal,
@@ -69,7 +71,7 @@ test('records come back in LSN order across segments; afterLsn skips what the st
   }
 });
 
-test('readRecordBatches yields the same records in bounded, non-empty batches', async () => {
+test('records are read back in bounded, non-empty batches, lines cut across read chunks included', async () => {
   // ~1.3 MB: one segment longer than the 1 MiB read chunk (lines cut across chunks), then the
   // same records over several segments.
   for (const segmentBytes of [4_000_000, 300_000]) {
@@ -83,7 +85,8 @@ test('readRecordBatches yields the same records in bounded, non-empty batches', 
     assert.equal(scan.recordCount, 5000);
     for (const afterLsn of [0, 1234]) {
       const batches: number[][] = [];
-      for await (const b of scan.readRecordBatches({ afterLsn })) batches.push(b.map((r) => r.lsn));
+      for await (const b of readRecordBatches(nodeWalFs, scan.segments, afterLsn))
+        batches.push(b.map((r) => r.lsn));
       assert.ok(batches.length > 1);
       // A batch closes at the first line that takes it to 512 records (lines hold 100 here).
       for (const b of batches) assert.ok(b.length > 0 && b.length < 512 + 100, `${b.length}`);
@@ -98,6 +101,52 @@ test('readRecordBatches yields the same records in bounded, non-empty batches', 
       );
     }
   }
+});
+
+test('onRecords hears every record the scan keeps, once, in order, as it validates them', async () => {
+  const heard = async (dir: string, repair: 'truncate-tail' | 'truncate-at-first-bad') => {
+    const lsns: number[] = [];
+    const scan = await scanWal(dir, {
+      repair,
+      onRecords: async (records) => {
+        await Promise.resolve(); // an async consumer holds the scan back
+        for (const r of records) lsns.push(r.lsn);
+      },
+    });
+    return { scan, lsns };
+  };
+  // Several segments, a torn tail.
+  const torn = tempDir();
+  await buildWal(torn, [3, 1, 4, 1, 5, 9, 2, 6], { segmentBytes: 1500 });
+  const last = join(torn, segments(torn).at(-1)!);
+  writeFileSync(last, Buffer.concat([readFileSync(last), Buffer.from('0badc0de {"v":1,"fi')]));
+  const a = await heard(torn, 'truncate-tail');
+  assert.equal(a.scan.repairs[0]?.kind, 'torn-tail');
+  assert.deepEqual(
+    a.lsns,
+    (await allRecords(a.scan)).map((r) => r.lsn),
+  );
+  assert.equal(a.lsns.length, 31);
+  // Corruption: what the scan heard before it refused is the valid prefix, and the operator's
+  // truncation keeps exactly that prefix.
+  const bad = tempDir();
+  await buildWal(bad, [2, 2, 2, 2]);
+  const path = join(bad, segmentName(1));
+  const buf = readFileSync(path);
+  flip(buf, lineEnds(buf)[1]! + 20, 0x04); // line 3: LSNs 5..6
+  writeFileSync(path, buf);
+  const seen: number[] = [];
+  await assert.rejects(
+    scanWal(bad, { onRecords: (rs) => void seen.push(...rs.map((r) => r.lsn)) }),
+    isWalError('NAU_WAL_CORRUPT'),
+  );
+  assert.deepEqual(seen, [1, 2, 3, 4]);
+  const b = await heard(bad, 'truncate-at-first-bad');
+  assert.deepEqual(b.lsns, [1, 2, 3, 4]);
+  assert.deepEqual(
+    (await allRecords(b.scan)).map((r) => r.lsn),
+    [1, 2, 3, 4],
+  );
 });
 
 test('an LSN gap or a duplicated line inside a segment is corruption, even as the last line', async () => {
