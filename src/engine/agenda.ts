@@ -9,6 +9,8 @@ export class Activation {
   dead = false;
   prev: Activation | null = null;
   next: Activation | null = null;
+  /** The salience level the activation sits in (set by `Agenda.add`). */
+  level: Level | null = null;
   constructor(
     readonly disjunct: Disjunct,
     readonly token: Token,
@@ -23,13 +25,14 @@ export class Activation {
 class Level {
   head: Activation | null = null;
   tail: Activation | null = null;
+  constructor(readonly salience: number) {}
 }
 
 export class Agenda {
   /** Salience -> its activations, oldest at the head. */
   private readonly levels = new Map<number, Level>();
-  /** Saliences present, sorted descending. */
-  private saliences: number[] = [];
+  /** The levels by salience, highest first: popping walks them without map lookups. */
+  private ordered: Level[] = [];
   private live = 0;
 
   get size(): number {
@@ -39,11 +42,12 @@ export class Agenda {
   add(act: Activation): void {
     let level = this.levels.get(act.salience);
     if (level === undefined) {
-      level = new Level();
+      level = new Level(act.salience);
       this.levels.set(act.salience, level);
-      this.saliences.push(act.salience);
-      this.saliences.sort((x, y) => y - x);
+      this.ordered.push(level);
+      this.ordered.sort((x, y) => y.salience - x.salience);
     }
+    act.level = level;
     act.prev = level.tail;
     act.next = null;
     if (level.tail === null) level.head = act;
@@ -55,20 +59,23 @@ export class Agenda {
   remove(act: Activation): void {
     if (act.dead) return;
     act.dead = true;
-    const level = this.levels.get(act.salience) as Level;
+    const level = act.level as Level;
     if (act.prev === null) level.head = act.next;
     else act.prev.next = act.next;
     if (act.next === null) level.tail = act.prev;
     else act.next.prev = act.prev;
     act.prev = null;
     act.next = null;
+    act.level = null;
     this.live--;
   }
 
   /** Removes and returns the activation to fire next, or undefined when empty. */
   pop(): Activation | undefined {
-    for (const s of this.saliences) {
-      const act = (this.levels.get(s) as Level).tail;
+    if (this.live === 0) return undefined;
+    const ordered = this.ordered;
+    for (let i = 0; i < ordered.length; i++) {
+      const act = (ordered[i] as Level).tail;
       if (act !== null) {
         this.remove(act);
         return act;
@@ -80,18 +87,21 @@ export class Agenda {
   /** Live activations in firing order. */
   list(): Activation[] {
     const out: Activation[] = [];
-    for (const s of this.saliences) {
-      for (let a = (this.levels.get(s) as Level).tail; a !== null; a = a.prev) out.push(a);
+    for (const level of this.ordered) {
+      for (let a = level.tail; a !== null; a = a.prev) out.push(a);
     }
     return out;
   }
 
   clear(): void {
     for (const level of this.levels.values()) {
-      for (let a = level.head; a !== null; a = a.next) a.dead = true;
+      for (let a = level.head; a !== null; a = a.next) {
+        a.dead = true;
+        a.level = null;
+      }
     }
     this.levels.clear();
-    this.saliences = [];
+    this.ordered = [];
     this.live = 0;
   }
 }

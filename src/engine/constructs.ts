@@ -282,7 +282,15 @@ function defineFunctionConstruct(
   }
   // Register first so the body can call the function recursively.
   let bodyCode: Code = () => [];
-  const def: FunctionDef = defineFunction(name, min, wildcard === null ? min : -1, (args) => {
+  const run = (frame: Value[]): Value => {
+    try {
+      return bodyCode(frame);
+    } catch (x) {
+      if (x instanceof ReturnSignal) return x.value;
+      throw x;
+    }
+  };
+  const impl = (args: Value[]): Value => {
     const frame = new Array<Value>(scope.size);
     for (let i = 0; i < min; i++) frame[i] = args[i] as Value;
     if (wildcard !== null) {
@@ -294,13 +302,12 @@ function defineFunctionConstruct(
       }
       frame[wildcard] = rest;
     }
-    try {
-      return bodyCode(frame);
-    } catch (x) {
-      if (x instanceof ReturnSignal) return x.value;
-      throw x;
-    }
-  });
+    return run(frame);
+  };
+  const def: FunctionDef =
+    wildcard === null
+      ? { ...defineFunction(name, min, min, impl), direct: { frameSize: () => scope.size, run } }
+      : defineFunction(name, min, -1, impl);
   const previous = engine.deffunctions.get(name);
   engine.deffunctions.set(name, def);
   try {

@@ -7,29 +7,50 @@ import { type Atom, FALSE, isFactRef, isMultifield, NIL, Sym, TRUE, type Value }
 export type JsValue = string | number | bigint | boolean | null | Sym | readonly JsAtom[] | Value;
 export type JsAtom = string | number | bigint | boolean | null | Sym;
 
+/** `conversionOf` flags: strings become SYMBOLs; integral numbers stay FLOATs. */
+export const STRINGS_AS_SYMBOLS = 1;
+export const NUMBERS_AS_FLOATS = 2;
+
+/** How `toValue` converts JS strings and numbers for a slot (see there); templates keep it per
+ *  slot (`Template.conversions`) so asserts do not look the slot's types up for every value. */
+export function conversionOf(slot: SlotDef | null): number {
+  const types = slot?.types ?? null;
+  if (types === null) return 0;
+  return (
+    (types.has('SYMBOL') && !types.has('STRING') ? STRINGS_AS_SYMBOLS : 0) |
+    (types.has('FLOAT') && !types.has('INTEGER') ? NUMBERS_AS_FLOATS : 0)
+  );
+}
+
 /**
  * Converts a JS value for a slot. Strings become STRING unless the slot only allows SYMBOL (then
  * SYMBOL); integral numbers become INTEGER unless the slot only allows FLOAT; booleans become
  * TRUE/FALSE; null becomes nil; arrays become multifields.
  */
 export function toValue(v: JsValue, slot: SlotDef | null, where: string): Value {
-  if (Array.isArray(v) || isMultifield(v as Value)) {
-    return (v as readonly JsAtom[]).map((x) => toAtom(x, slot, where));
-  }
-  return toAtom(v as JsAtom, slot, where);
+  return convertValue(v, conversionOf(slot), where);
 }
 
-function toAtom(v: JsAtom | Atom, slot: SlotDef | null, where: string): Atom {
-  const types = slot?.types ?? null;
+/** `toValue` with the slot's `conversionOf` already known. */
+export function convertValue(v: JsValue, conversion: number, where: string): Value {
+  if (Array.isArray(v) || isMultifield(v as Value)) {
+    // Converted in a copy by index (no callback closure per multislot value).
+    const out = (v as readonly (JsAtom | Atom)[]).slice() as Atom[];
+    for (let i = 0; i < out.length; i++)
+      out[i] = toAtom(out[i] as JsAtom | Atom, conversion, where);
+    return out;
+  }
+  return toAtom(v as JsAtom, conversion, where);
+}
+
+function toAtom(v: JsAtom | Atom, conversion: number, where: string): Atom {
   switch (typeof v) {
     case 'string':
-      return types?.has('SYMBOL') && !types.has('STRING') ? Sym.of(v) : v;
+      return (conversion & STRINGS_AS_SYMBOLS) !== 0 ? Sym.of(v) : v;
     case 'bigint':
       return v;
     case 'number':
-      if (Number.isInteger(v) && !(types?.has('FLOAT') && !types.has('INTEGER'))) {
-        return BigInt(v);
-      }
+      if (Number.isInteger(v) && (conversion & NUMBERS_AS_FLOATS) === 0) return toBigInt(v);
       return v;
     case 'boolean':
       return v ? TRUE : FALSE;
@@ -42,6 +63,15 @@ function toAtom(v: JsAtom | Atom, slot: SlotDef | null, where: string): Atom {
     'NAU_ENGINE_SLOT_TYPE',
     `cannot convert ${String(v)} to a CLIPS value (${where})`,
   );
+}
+
+/** BigInts of small integers, made once: a bigint is a heap object, and counts such as a
+ *  `record_count` of 3 would otherwise cost one per asserted fact (bigints compare by value,
+ *  so sharing them is invisible). */
+const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+
+function toBigInt(n: number): bigint {
+  return n >= 0 && n < SMALL_BIGINTS.length ? (SMALL_BIGINTS[n] as bigint) : BigInt(n);
 }
 
 /** A CLIPS value as plain JS: symbols and strings as strings, integers as numbers when safe. */

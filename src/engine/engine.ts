@@ -6,7 +6,14 @@ import { Activation } from './agenda.ts';
 import { builtinTable } from './builtins/index.ts';
 import { registerCommands } from './commands.ts';
 import { defineConstruct } from './constructs.ts';
-import { decodeValue, type Encoded, encodeValue, type JsValue, toValue } from './convert.ts';
+import {
+  convertValue,
+  decodeValue,
+  type Encoded,
+  encodeValue,
+  type JsValue,
+  toValue,
+} from './convert.ts';
 import { EngineError } from './errors.ts';
 import {
   BreakSignal,
@@ -19,7 +26,7 @@ import {
   Scope,
 } from './expr.ts';
 import { Fact } from './fact.ts';
-import { slotsHash } from './fact-index.ts';
+import { slotHash, slotsHash } from './fact-index.ts';
 import { FactTable } from './fact-table.ts';
 import { defineFunction, type FunctionDef, type FunctionHost } from './functions.ts';
 import { findVisible, Module } from './module.ts';
@@ -32,6 +39,7 @@ import {
   impliedTemplate,
   type SlotDef,
   slotDefault,
+  slotValueFits,
   type Template,
 } from './template.ts';
 import type { Token } from './token.ts';
@@ -213,7 +221,9 @@ export class Engine implements CompileHost, NetworkHost {
         `fact f-${typeof id === 'number' ? id : id.id} does not exist`,
       );
     }
-    const updates = Object.entries(slots).map(([name, v]) => {
+    const indexes: number[] = [];
+    const values: Value[] = [];
+    for (const [name, v] of Object.entries(slots)) {
       const index = fact.template.slotIndex.get(name);
       if (index === undefined) {
         throw new EngineError(
@@ -224,12 +234,13 @@ export class Engine implements CompileHost, NetworkHost {
       const def = fact.template.slots[index] as SlotDef;
       const value = toValue(v, def, `${fact.template.name}.${name}`);
       checkSlotValue(fact.template, def, value);
-      return [index, value] as const;
-    });
-    const r = this.modifyFact(fact, updates, false);
+      indexes.push(index);
+      values.push(value);
+    }
+    const r = this.modifyFact(fact, indexes, values, false);
     if (r === FALSE) {
       const slotsNow = fact.slots.slice();
-      for (const [i, v] of updates) slotsNow[i] = v;
+      for (let k = 0; k < indexes.length; k++) slotsNow[indexes[k] as number] = values[k] as Value;
       return this.existing(fact.template, slotsNow) as Fact;
     }
     return r as Fact;
@@ -282,7 +293,8 @@ export class Engine implements CompileHost, NetworkHost {
 
   /** Pushes modules on the focus stack; the first argument ends on top, as in CLIPS. */
   focus(...modules: string[]): void {
-    for (const name of [...modules].reverse()) this.focusModule(this.moduleNamed(name));
+    for (let i = modules.length - 1; i >= 0; i--)
+      this.focusModule(this.moduleNamed(modules[i] as string));
   }
 
   /** Retracts every fact, asserts (initial-fact) and the deffacts, resets globals and focus. */
@@ -342,7 +354,7 @@ export class Engine implements CompileHost, NetworkHost {
         try {
           // Facts and matches share multifield values (never copied while matching): the host
           // function gets its own copies, so it cannot alter a fact whatever it does.
-          r = fn(...args.map((a) => (Array.isArray(a) ? a.slice() : a)));
+          r = fn(...hostArgs(args));
         } catch (x) {
           // A failing host function is a rule error with a code, never a raw exception.
           if (x instanceof EngineError) throw x;
@@ -451,7 +463,7 @@ export class Engine implements CompileHost, NetworkHost {
   }
 
   focusModule(m: Module): void {
-    const top = this.focusStack.at(-1);
+    const top = this.focusTop();
     if (top === m) return;
     this.focusStack.push(m);
     if (this.watch.focus)
@@ -460,10 +472,16 @@ export class Engine implements CompileHost, NetworkHost {
 
   popFocus(): Module | undefined {
     const m = this.focusStack.pop();
-    const top = this.focusStack.at(-1);
+    const top = this.focusTop();
     if (m && this.watch.focus)
       this.write('wtrace', `<== Focus ${m.name}${top ? ` to ${top.name}` : ''}\n`);
     return m;
+  }
+
+  /** The module on top of the focus stack (indexed: `at(-1)` is a builtin call per firing). */
+  private focusTop(): Module | undefined {
+    const stack = this.focusStack;
+    return stack.length === 0 ? undefined : stack[stack.length - 1];
   }
 
   halt(): void {
@@ -499,6 +517,12 @@ export class Engine implements CompileHost, NetworkHost {
 
   /** Resolves a template name for the API (any module; ordered facts created on demand). */
   private templateFor(name: string): Template {
+    // A template of the current module itself is what `findTemplate` finds first: looked up
+    // directly (no visibility walk, no save and restore of the compile module per assert).
+    if (name.indexOf('::') < 0) {
+      const own = this.currentModule.templates.get(name);
+      if (own !== undefined) return own;
+    }
     const saved = this.compileModule;
     this.compileModule = this.currentModule;
     try {
@@ -537,18 +561,36 @@ export class Engine implements CompileHost, NetworkHost {
     slots: Readonly<Record<string, JsValue>>,
     base: readonly Value[] | null,
   ): Value[] {
-    for (const k of Object.keys(slots)) {
-      if (!tmpl.slotIndex.has(k)) {
-        throw new EngineError('NAU_ENGINE_UNKNOWN_SLOT', `template ${tmpl.name} has no slot ${k}`);
+    // The given values are first placed at their slots' indexes, walking the object's own
+    // keys (an unknown name fails before anything is converted, as the names come): reading
+    // `slots[name]` for each slot instead would be a megamorphic keyed lookup per slot.
+    const out = tmpl.unset.slice() as Array<JsValue | Value | undefined>;
+    for (const name in slots) {
+      if (!Object.hasOwn(slots, name)) continue;
+      const i = tmpl.slotIndex.get(name);
+      if (i === undefined) {
+        throw new EngineError(
+          'NAU_ENGINE_UNKNOWN_SLOT',
+          `template ${tmpl.name} has no slot ${name}`,
+        );
       }
+      out[i] = slots[name];
     }
-    return tmpl.slots.map((def, i) => {
-      const given = slots[def.name];
-      if (given === undefined) return base ? (base[i] as Value) : slotDefault(tmpl, def);
-      const v = toValue(given, def, tmpl.slotLabels[i] as string);
-      checkSlotValue(tmpl, def, v);
-      return v;
-    });
+    // Then converted and checked in slot order (so is the first bad value reported).
+    const defs = tmpl.slots;
+    for (let i = 0; i < defs.length; i++) {
+      const def = defs[i] as SlotDef;
+      const given = out[i];
+      if (given === undefined) {
+        out[i] = base ? (base[i] as Value) : slotDefault(tmpl, def);
+        continue;
+      }
+      const conversion = tmpl.conversions[i] as number;
+      const v = convertValue(given as JsValue, conversion, tmpl.slotLabels[i] as string);
+      if (!slotValueFits(tmpl, i, v)) checkSlotValue(tmpl, def, v);
+      out[i] = v;
+    }
+    return out as Value[];
   }
 
   slotDefault(tmpl: Template, slot: SlotDef): Value {
@@ -557,12 +599,13 @@ export class Engine implements CompileHost, NetworkHost {
 
   /** The live fact identical to these slot values, if any (CLIPS never holds duplicates). */
   private existing(tmpl: Template, slots: readonly Value[]): Fact | undefined {
-    return tmpl.identical.find(slots, slotsHash(slots));
+    return tmpl.identical.find(slots, slotsHash(slots), this.wm);
   }
 
-  assertSlots(tmpl: Template, slots: Value[]): Value {
-    const hash = slotsHash(slots);
-    if (tmpl.identical.find(slots, hash) !== undefined) return FALSE;
+  /** Asserts a fact unless an identical one exists (then FALSE); `hash` is the slots'
+   *  `slotsHash` when the caller already knows it. */
+  assertSlots(tmpl: Template, slots: Value[], hash = slotsHash(slots)): Value {
+    if (tmpl.identical.find(slots, hash, this.wm) !== undefined) return FALSE;
     const fact = new Fact(this.nextFactId++, tmpl, slots, hash);
     this.wm.add(fact);
     tmpl.identical.add(fact);
@@ -616,14 +659,25 @@ export class Engine implements CompileHost, NetworkHost {
 
   modifyFact(
     target: Value,
-    updates: ReadonlyArray<readonly [number, Value]>,
+    indexes: readonly number[],
+    values: readonly Value[],
     keep: boolean,
   ): Value {
     const fact = this.resolveFact(target, keep ? 'duplicate' : 'modify');
     const slots = fact.slots.slice();
-    for (const [i, v] of updates) slots[i] = v;
+    // The new hash from the old one: only the slots whose value changes are hashed (a value
+    // that is the very same object, e.g. an unchanged multifield, costs nothing).
+    let hash = fact.hash;
+    for (let k = 0; k < indexes.length; k++) {
+      const i = indexes[k] as number;
+      const v = values[k] as Value;
+      const old = slots[i] as Value;
+      if (old === v) continue;
+      hash = (hash - slotHash(old, i) + slotHash(v, i)) | 0;
+      slots[i] = v;
+    }
     if (!keep) this.retractFact(fact);
-    return this.assertSlots(fact.template, slots);
+    return this.assertSlots(fact.template, slots, hash);
   }
 
   activate(terminal: TerminalNode, token: Token): void {
@@ -687,7 +741,7 @@ export class Engine implements CompileHost, NetworkHost {
     this.firedInRun = 0;
     if (this.focusStack.length === 0) this.focusModule(this.moduleNamed('MAIN'));
     while (this.firedInRun < limit) {
-      const top = this.focusStack.at(-1);
+      const top = this.focusTop();
       if (top === undefined) return 'empty';
       const act = top.agenda.pop();
       if (act === undefined) {
@@ -750,6 +804,15 @@ export class Engine implements CompileHost, NetworkHost {
     if (this.fireListeners.size > 0) for (const l of this.fireListeners) l(firing);
     return firing;
   }
+}
+
+/** A host function's arguments: its own copy of each multifield, so it cannot alter a fact
+ *  whatever it does (the arguments themselves are passed on as they are when there is none). */
+function hostArgs(args: Value[]): Value[] {
+  for (let i = 0; i < args.length; i++) {
+    if (Array.isArray(args[i])) return args.map((a) => (Array.isArray(a) ? a.slice() : a));
+  }
+  return args;
 }
 
 const CONSTRUCTS = new Set([

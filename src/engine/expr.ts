@@ -32,7 +32,13 @@ export interface CompileHost {
   /** Finds a visible deftemplate; for ordered facts, creates the implied template if `create`. */
   findTemplate(name: string, create: boolean): Template | undefined;
   assertSlots(tmpl: Template, slots: Value[]): Value;
-  modifyFact(target: Value, updates: ReadonlyArray<readonly [number, Value]>, keep: boolean): Value;
+  /** modify/duplicate: the fact with `values[k]` in slot `indexes[k]`. */
+  modifyFact(
+    target: Value,
+    indexes: readonly number[],
+    values: readonly Value[],
+    keep: boolean,
+  ): Value;
   /** Default value of a slot omitted from an RHS assert. */
   slotDefault(tmpl: Template, slot: SlotDef): Value;
   /** The template of a fact given by address or index (modify/duplicate with unknown target). */
@@ -176,21 +182,38 @@ export function compileCall(
   const impl = def.impl;
   const host = c.host.functionHost;
   const n = args.length;
+  const failure = (x: unknown): unknown => {
+    if (x instanceof EngineError) return x.at(at.loc, c.construct);
+    // Runaway recursion in a deffunction is a rule error, not a crash of the host.
+    if (x instanceof RangeError) {
+      return new EngineError('NAU_ENGINE_RUNTIME', `recursion too deep in function ${def.name}`, {
+        location: at.loc,
+        construct: c.construct,
+      });
+    }
+    return x;
+  };
   const call = (vals: Value[]): Value => {
     try {
       return impl(vals, host);
     } catch (x) {
-      if (x instanceof EngineError) throw x.at(at.loc, c.construct);
-      // Runaway recursion in a deffunction is a rule error, not a crash of the host.
-      if (x instanceof RangeError) {
-        throw new EngineError('NAU_ENGINE_RUNTIME', `recursion too deep in function ${def.name}`, {
-          location: at.loc,
-          construct: c.construct,
-        });
-      }
-      throw x;
+      throw failure(x);
     }
   };
+  const direct = def.direct;
+  if (direct !== undefined && !spliced) {
+    // A deffunction: the arguments go straight into its frame, in order, as `impl` would
+    // copy them.
+    return (f) => {
+      const frame = new Array<Value>(direct.frameSize());
+      for (let k = 0; k < n; k++) frame[k] = (args[k] as Code)(f);
+      try {
+        return direct.run(frame);
+      } catch (x) {
+        throw failure(x);
+      }
+    };
+  }
   if (spliced) {
     return (f) => {
       const vals: Value[] = [];
@@ -594,8 +617,20 @@ function compileSlotItem(
     }
   }
   const codes = parts.map((x) => compileExpr(x, c));
-  const code: Code = slot.multi ? flatten(codes) : (codes[0] as Code);
+  const code: Code = slot.multi ? multislotValue(codes) : (codes[0] as Code);
   return { index, code };
+}
+
+/** A multislot's value from its expressions. A single expression giving a multifield (e.g.
+ *  `(tags (create$ ...))` or `(tags ?t)`) is used as is, not copied: multifields are never
+ *  changed in place, so a fact may share one with a variable or another fact. */
+function multislotValue(codes: Code[]): Code {
+  if (codes.length !== 1) return flatten(codes);
+  const only = codes[0] as Code;
+  return (f) => {
+    const v = only(f);
+    return isMultifield(v) ? v : [v];
+  };
 }
 
 function compileModify(e: SList, c: CompileContext, keep: boolean): Code {
@@ -608,28 +643,39 @@ function compileModify(e: SList, c: CompileContext, keep: boolean): Code {
     }
     return items.map((i) => compileSlotItem(tmpl, i, c));
   };
-  const apply = (f: Value[], list: ReadonlyArray<{ index: number; code: Code }>) =>
-    c.host.modifyFact(
-      target(f),
-      list.map(({ index, code }) => [index, code(f)] as const),
-      keep,
-    );
+  // The target is evaluated first, then the new values in order, then the fact is changed.
+  const apply = (f: Value[], t: Value, list: SlotChanges) => {
+    const codes = list.codes;
+    const values = new Array<Value>(codes.length);
+    for (let k = 0; k < codes.length; k++) values[k] = (codes[k] as Code)(f);
+    return c.host.modifyFact(t, list.indexes, values, keep);
+  };
   // A fact-address variable from a pattern has a known template: check slots at build time.
   const v = varName(targetAt);
   const known = v && !v.global ? c.scope.factTemplates.get(v.name) : undefined;
   if (known !== undefined) {
-    const list = compileFor(known);
-    return (f) => apply(f, list);
+    const list = slotChanges(compileFor(known));
+    return (f) => apply(f, target(f), list);
   }
-  const perTemplate = new Map<Template, Array<{ index: number; code: Code }>>();
+  const perTemplate = new Map<Template, SlotChanges>();
   return (f) => {
     const t = target(f);
     const tmpl = c.host.factTemplate(t, headName(e) as string);
     let list = perTemplate.get(tmpl);
     if (list === undefined) {
-      list = compileFor(tmpl);
+      list = slotChanges(compileFor(tmpl));
       perTemplate.set(tmpl, list);
     }
-    return apply(f, list);
+    return apply(f, t, list);
   };
+}
+
+/** The slots a modify/duplicate sets and the code of each new value, as parallel arrays. */
+interface SlotChanges {
+  readonly indexes: readonly number[];
+  readonly codes: readonly Code[];
+}
+
+function slotChanges(items: ReadonlyArray<{ index: number; code: Code }>): SlotChanges {
+  return { indexes: items.map((i) => i.index), codes: items.map((i) => i.code) };
 }

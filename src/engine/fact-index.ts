@@ -2,7 +2,6 @@
 // confirmed by comparing the values (CLIPS never holds two identical facts). Numeric keys keep
 // the table small and avoid building a key string for every assert.
 import type { Fact } from './fact.ts';
-import { KeyMap } from './key-map.ts';
 import { type FactRef, Sym, sameValue, type Value } from './values.ts';
 
 const floatView = new DataView(new ArrayBuffer(8));
@@ -11,9 +10,14 @@ function mix(h: number, x: number): number {
   return Math.imul(h ^ x, 0x01000193);
 }
 
+/** Two UTF-16 units per step (half the multiplications); the length tells "a" from "a\0".
+ *  Callers' tables spread the bits with `mixInt` (key-map.ts) before using the low ones. */
 function hashString(s: string, seed: number): number {
-  let h = seed;
-  for (let i = 0; i < s.length; i++) h = mix(h, s.charCodeAt(i));
+  const n = s.length;
+  let h = mix(seed, n);
+  let i = 0;
+  for (; i + 1 < n; i += 2) h = mix(h, s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16));
+  if (i < n) h = mix(h, s.charCodeAt(i));
   return h;
 }
 
@@ -42,10 +46,22 @@ export function valueHash(v: Value, seed = 0x811c9dc5): number {
   }
 }
 
+/** The hash of a fact's slot values: the sum of each slot's `slotHash`, so a modify can
+ *  update it for the slots it changes instead of hashing every value again. */
 export function slotsHash(slots: readonly Value[]): number {
-  let h = 0x811c9dc5;
-  for (const v of slots) h = valueHash(v, h);
+  let h = 0;
+  for (let i = 0; i < slots.length; i++) h = (h + slotHash(slots[i] as Value, i)) | 0;
   return h;
+}
+
+/** One slot's share of `slotsHash` (the position is mixed in: swapped values hash apart).
+ *  Avalanched: `valueHash` is nearly linear in a small integer, and a sum of such hashes
+ *  would collide heavily (pairs of integers below 400 gave 1,023 distinct sums). */
+export function slotHash(v: Value, i: number): number {
+  let h = valueHash(v, mix(0x811c9dc5, i));
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }
 
 function sameSlots(a: readonly Value[], b: readonly Value[]): boolean {
@@ -53,30 +69,103 @@ function sameSlots(a: readonly Value[], b: readonly Value[]): boolean {
   return true;
 }
 
+/** Live facts by id (the engine's `FactTable`). */
+export interface FactsById {
+  get(id: number): Fact | undefined;
+}
+
+const MIN_SLOTS = 8;
+/** Only a table this large that empties completely gives its memory back (see key-map.ts). */
+const RELEASE_SLOTS = 1 << 16;
+
+/** Where a hash's probe run starts (its bits spread: slot hashes are sums). */
+function home(hash: number): number {
+  let h = Math.imul(hash ^ (hash >>> 16), 0x45d9f3b);
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+  return h ^ (h >>> 16);
+}
+
+/**
+ * Duplicate detection for one template: an open-addressing table of (slots hash, fact id)
+ * pairs, each hit confirmed by comparing the values of the fact the id names; equal hashes sit
+ * side by side in one probe run, deletion shifts the run back (no tombstones).
+ *
+ * The table is a Float64Array, not an array of facts: a template with 100k resident facts
+ * made a multi-megabyte old-generation array that every assert wrote a young fact into (a
+ * remembered-set entry each, for the next scavenge) and that full GCs had to trace. A typed
+ * array holds no pointers, so the GC never looks at it, and a probe reads one cache line.
+ */
 export class FactIndex {
-  private readonly byHash = new KeyMap<Fact | Fact[]>();
+  /** Per slot: the hash at `2i`, the fact id + 1 at `2i + 1` (0: empty slot). */
+  private table = new Float64Array(2 * MIN_SLOTS);
+  private mask = MIN_SLOTS - 1;
+  private count = 0;
 
   /** The live fact with exactly these slot values, if any. */
-  find(slots: readonly Value[], hash: number): Fact | undefined {
-    const hit = this.byHash.get(hash);
-    if (hit === undefined) return undefined;
-    if (!Array.isArray(hit)) return sameSlots(hit.slots, slots) ? hit : undefined;
-    return hit.find((f) => sameSlots(f.slots, slots));
+  find(slots: readonly Value[], hash: number, facts: FactsById): Fact | undefined {
+    const t = this.table;
+    const mask = this.mask;
+    for (let i = home(hash) & mask; ; i = (i + 1) & mask) {
+      const id1 = t[2 * i + 1] as number;
+      if (id1 === 0) return undefined;
+      if (t[2 * i] === hash) {
+        const f = facts.get(id1 - 1);
+        if (f !== undefined && sameSlots(f.slots, slots)) return f;
+      }
+    }
   }
 
   add(fact: Fact): void {
-    const hit = this.byHash.get(fact.hash);
-    if (hit === undefined) this.byHash.set(fact.hash, fact);
-    else if (Array.isArray(hit)) hit.push(fact);
-    else this.byHash.set(fact.hash, [hit, fact]);
+    // Load factor at most 1/2 keeps probe runs short.
+    if ((this.count + 1) * 2 > this.mask + 1) this.resize(2 * (this.mask + 1));
+    this.place(fact.hash, fact.id + 1);
+    this.count++;
   }
 
   delete(fact: Fact): void {
-    const hit = this.byHash.get(fact.hash);
-    if (hit === fact) this.byHash.delete(fact.hash);
-    else if (Array.isArray(hit)) {
-      const rest = hit.filter((f) => f !== fact);
-      this.byHash.set(fact.hash, rest.length === 1 ? (rest[0] as Fact) : rest);
+    const t = this.table;
+    const mask = this.mask;
+    const id1 = fact.id + 1;
+    let i = home(fact.hash) & mask;
+    for (; ; i = (i + 1) & mask) {
+      const x = t[2 * i + 1] as number;
+      if (x === id1) break;
+      if (x === 0) return;
+    }
+    // Backward-shift deletion: move later members of the probe run into the gap when their
+    // home does not lie cyclically in (i, j].
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const x = t[2 * j + 1] as number;
+      if (x === 0) break;
+      const h = home(t[2 * j] as number) & mask;
+      if (i <= j ? h <= i || h > j : h <= i && h > j) {
+        t[2 * i] = t[2 * j] as number;
+        t[2 * i + 1] = x;
+        i = j;
+      }
+    }
+    t[2 * i] = 0;
+    t[2 * i + 1] = 0;
+    this.count--;
+    if (this.count === 0 && mask + 1 > RELEASE_SLOTS) this.resize(MIN_SLOTS);
+  }
+
+  private place(hash: number, id1: number): void {
+    const t = this.table;
+    const mask = this.mask;
+    let i = home(hash) & mask;
+    while (t[2 * i + 1] !== 0) i = (i + 1) & mask;
+    t[2 * i] = hash;
+    t[2 * i + 1] = id1;
+  }
+
+  private resize(slots: number): void {
+    const old = this.table;
+    this.table = new Float64Array(2 * slots);
+    this.mask = slots - 1;
+    for (let j = 0; j < old.length; j += 2) {
+      const id1 = old[j + 1] as number;
+      if (id1 !== 0) this.place(old[j] as number, id1);
     }
   }
 }

@@ -22,6 +22,16 @@ export interface FunctionDef {
   /** -1 means no upper bound. */
   readonly maxArgs: number;
   readonly impl: FunctionImpl;
+  /** Set for deffunctions without a wildcard parameter: a call evaluates its arguments
+   *  straight into the body's frame (no argument array per call), see `compileCall`. */
+  readonly direct?: DirectCall;
+}
+
+/** A deffunction body run on a frame whose first slots the caller filled with the arguments. */
+export interface DirectCall {
+  /** The body's frame size (known once the body is compiled). */
+  readonly frameSize: () => number;
+  readonly run: (frame: Value[]) => Value;
 }
 
 export function defineFunction(

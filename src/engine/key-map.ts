@@ -26,8 +26,13 @@ function mixInt(x: number): number {
 export function keyHash(k: unknown): number {
   switch (typeof k) {
     case 'string': {
-      let h = 0x811c9dc5 ^ k.length;
-      for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+      // Two UTF-16 units per step; mixInt spreads the high half into the low bits.
+      const n = k.length;
+      let h = 0x811c9dc5 ^ n;
+      let i = 0;
+      for (; i + 1 < n; i += 2)
+        h = Math.imul(h ^ (k.charCodeAt(i) | (k.charCodeAt(i + 1) << 16)), 0x01000193);
+      if (i < n) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
       return mixInt(h);
     }
     case 'number':

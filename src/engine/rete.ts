@@ -212,9 +212,10 @@ export class RightIndex {
       const before = b.length;
       dropFrom(b, e);
       this.stored -= before - b.length;
-      // Leftovers that became the newest go too.
-      while (b.length > 0 && (b[b.length - 1] as AlphaEntry).removed) {
-        b.length--;
+      // Leftovers that became the newest go too (only looked for when the index has any:
+      // reading the bucket's new last entry is often a cache miss).
+      while (this.leftovers > 0 && b.length > 0 && (b[b.length - 1] as AlphaEntry).removed) {
+        b.pop();
         this.stored--;
         this.leftovers--;
       }
@@ -453,7 +454,9 @@ export class JoinNode extends PatternNode {
     const h = keyHash(key);
     this.storeLeft(t, key, h);
     const flying = inFlight.fact;
-    for (const e of this.rightBucket(key, h)) {
+    const bucket = this.rightBucket(key, h);
+    for (let k = 0; k < bucket.length; k++) {
+      const e = bucket[k] as AlphaEntry;
       if (e.removed || (e.fact === flying && !visibleInFlight(this))) continue;
       if (this.hashedKey && !this.sameJoinValues(t, e)) continue;
       if (this.matches(t, e)) this.emit(t, e.fact, e);
@@ -511,7 +514,9 @@ export class NegationNode extends PatternNode {
     this.storeLeft(t, key, h);
     let n = 0;
     const flying = inFlight.fact;
-    for (const e of this.rightBucket(key, h)) {
+    const bucket = this.rightBucket(key, h);
+    for (let k = 0; k < bucket.length; k++) {
+      const e = bucket[k] as AlphaEntry;
       if (e.removed || (e.fact === flying && !visibleInFlight(this))) continue;
       if (this.hashedKey && !this.sameJoinValues(t, e)) continue;
       if (this.matches(t, e)) n++;

@@ -1,4 +1,5 @@
 // Deftemplates and ordered-fact relations: slot definitions, constraints and defaults.
+import { conversionOf } from './convert.ts';
 import { EngineError } from './errors.ts';
 import { FactList } from './fact.ts';
 import { FactIndex } from './fact-index.ts';
@@ -10,6 +11,7 @@ import {
   FALSE,
   isMultifield,
   NIL,
+  Sym,
   type TypeName,
   typeOf,
   type Value,
@@ -49,6 +51,14 @@ export class Template {
     readonly byValue: Map<unknown, AlphaMemory[]>;
   }> = [];
   readonly alphasUnhashed: AlphaMemory[] = [];
+  /** Per slot: how the API converts JS values for it (`conversionOf`), and the bits of the
+   *  types it allows (`typeMask`), computed once instead of per asserted value. */
+  readonly conversions: readonly number[];
+  readonly typeMasks: readonly number[];
+  /** One `undefined` per slot: copied to start a fact's slot array (a copy, unlike
+   *  `new Array`, has no allocation site V8 could pretenure once long-lived facts came from
+   *  it). */
+  readonly unset: ReadonlyArray<Value | undefined>;
   /** Live facts of this template, in assertion (= id) order. */
   readonly facts = new FactList();
   /** Live facts by slot values, to refuse duplicates. */
@@ -65,6 +75,9 @@ export class Template {
       this.slotIndex.set(s.name, i);
     });
     this.slotLabels = slots.map((s) => `${name}.${s.name}`);
+    this.unset = slots.map(() => undefined);
+    this.conversions = slots.map(conversionOf);
+    this.typeMasks = slots.map((d) => typeMask(d.types));
   }
 
   /** `MODULE::name` when the template is not in MAIN. */
@@ -125,11 +138,15 @@ export function atomViolation(slot: SlotDef, v: Atom): string | null {
       t === 'SYMBOL' || t === 'STRING' ? slot.allowed.get('LEXEME' as TypeName) : undefined;
     const number =
       t === 'INTEGER' || t === 'FLOAT' ? slot.allowed.get('NUMBER' as TypeName) : undefined;
-    const lists = [any, typed, lexeme, number].filter((l) => l !== undefined);
     // Each allowed-* attribute only constrains values of its own type(s).
     const constrained =
       any !== undefined || typed !== undefined || lexeme !== undefined || number !== undefined;
-    if (constrained && !lists.some((l) => l.has(key))) {
+    const listed =
+      any?.has(key) === true ||
+      typed?.has(key) === true ||
+      lexeme?.has(key) === true ||
+      number?.has(key) === true;
+    if (constrained && !listed) {
       return `value ${key} is not among the allowed values of slot ${slot.name}`;
     }
   }
@@ -153,6 +170,51 @@ export function checkSlotValue(tmpl: Template, slot: SlotDef, v: Value): void {
     return;
   }
   for (let i = 0; i < v.length; i++) checkAtom(tmpl, slot, v[i] as Atom);
+}
+
+const TYPE_BITS: Readonly<Record<TypeName, number>> = {
+  SYMBOL: 1,
+  STRING: 2,
+  INTEGER: 4,
+  FLOAT: 8,
+  MULTIFIELD: 16,
+  'FACT-ADDRESS': 32,
+};
+
+/** The bits of a set of types (`TYPE_BITS`); null (any type) gives -1, every bit. */
+function typeMask(types: ReadonlySet<TypeName> | null): number {
+  if (types === null) return -1;
+  let m = 0;
+  for (const t of types) m |= TYPE_BITS[t];
+  return m;
+}
+
+function typeBit(v: Atom): number {
+  switch (typeof v) {
+    case 'string':
+      return 2;
+    case 'bigint':
+      return 4;
+    case 'number':
+      return 8;
+    default:
+      return v instanceof Sym ? 1 : 32;
+  }
+}
+
+/**
+ * Whether slot `i`'s value certainly satisfies its constraints, checked with the template's
+ * precomputed type bits: slots with allowed-values lists and wrong values answer false, and
+ * `checkSlotValue` then decides (and words the error).
+ */
+export function slotValueFits(tmpl: Template, i: number, v: Value): boolean {
+  const slot = tmpl.slots[i] as SlotDef;
+  if (slot.allowed !== null || tmpl.implied || slot.multi !== isMultifield(v)) return false;
+  const mask = tmpl.typeMasks[i] as number;
+  if (mask === -1) return true;
+  if (!isMultifield(v)) return (mask & typeBit(v)) !== 0;
+  for (let k = 0; k < v.length; k++) if ((mask & typeBit(v[k] as Atom)) === 0) return false;
+  return true;
 }
 
 function checkAtom(tmpl: Template, slot: SlotDef, a: Atom): void {

@@ -7,7 +7,6 @@ import type { AlphaMemory, BetaNode, TokenList } from './rete.ts';
 import type { Value } from './values.ts';
 
 const NO_KEYS: readonly unknown[] = [];
-const NO_HASHES: readonly number[] = [];
 
 /** One way a fact matches an alpha memory: the values it contributes, in the memory's layout
  *  (the fact's own slots for a memory of single-match patterns). */
@@ -16,14 +15,13 @@ export class AlphaEntry {
    *  `eprev` (nothing walks them from the oldest, so no head is kept); removed on retract. */
   kidsTail: Token | null = null;
   /** The entry's key in its alpha memory's first two indexes (a memory shared by patterns
-   *  that join differently often has two), and in the others (rarely any). */
+   *  that join differently often has two) and the keys' `keyHash`es; the keys and hashes
+   *  for further indexes (rarely any) alternate in `more`. */
   key0: unknown = undefined;
   key1: unknown = undefined;
-  moreKeys: unknown[] | null = null;
-  /** The keys' `keyHash`es, alike. */
   hash0 = 0;
   hash1 = 0;
-  moreHashes: number[] | null = null;
+  more: unknown[] | null = null;
   /** The next older entry of the same fact (see `Fact.entries`). */
   nextOfFact: AlphaEntry | null = null;
   /** Retracted, but still in a large index bucket until its next compaction (`RightIndex`):
@@ -37,12 +35,12 @@ export class AlphaEntry {
 
   keyAt(slot: number): unknown {
     if (slot === 0) return this.key0;
-    return slot === 1 ? this.key1 : (this.moreKeys as unknown[])[slot - 2];
+    return slot === 1 ? this.key1 : (this.more as unknown[])[2 * (slot - 2)];
   }
 
   hashAt(slot: number): number {
     if (slot === 0) return this.hash0;
-    return slot === 1 ? this.hash1 : ((this.moreHashes as number[])[slot - 2] as number);
+    return slot === 1 ? this.hash1 : ((this.more as unknown[])[2 * (slot - 2) + 1] as number);
   }
 
   setKey(slot: number, key: unknown, hash: number): void {
@@ -56,12 +54,11 @@ export class AlphaEntry {
       this.hash1 = hash;
       return;
     }
-    // Copied, not literals: V8 pretenures a literal site once resident facts filled it, and
+    // Copied, not a literal: V8 pretenures a literal site once resident facts filled it, and
     // per-request entries' arrays would then be allocated in (and promote into) old space.
-    if (this.moreKeys === null) this.moreKeys = NO_KEYS.slice();
-    if (this.moreHashes === null) this.moreHashes = NO_HASHES.slice();
-    this.moreKeys[slot - 2] = key;
-    this.moreHashes[slot - 2] = hash;
+    if (this.more === null) this.more = NO_KEYS.slice();
+    this.more[2 * (slot - 2)] = key;
+    this.more[2 * (slot - 2) + 1] = hash;
   }
 
   addChild(t: Token): void {
@@ -156,8 +153,9 @@ export function dropFrom<T>(list: T[] | null, x: T): void {
   if (list === null) return;
   const i = list.lastIndexOf(x);
   if (i < 0) return;
-  // Shifted by hand: splice allocates an array of the removed elements.
+  // Shifted by hand: splice allocates an array of the removed elements. The last slot goes
+  // with pop(), which V8 inlines (assigning `length` is a runtime call).
   const n = list.length - 1;
   for (let k = i; k < n; k++) list[k] = list[k + 1] as T;
-  list.length = n;
+  list.pop();
 }

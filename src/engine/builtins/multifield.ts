@@ -22,12 +22,22 @@ function mfArg(fn: string, args: Value[], i: number): Multifield {
   throw argTypeError(fn, i + 1, 'multifield');
 }
 
-/** Splices multifield arguments into one flat list (create$, insert$, replace$). */
+/** Splices multifield arguments into one flat list (create$, insert$, replace$). Sized up
+ *  front and filled by index: pushing (with spreads) regrows the array as it goes. */
 function flatten(values: readonly Value[]): Atom[] {
-  const out: Atom[] = [];
-  for (const v of values) {
-    if (Array.isArray(v)) out.push(...(v as Multifield));
-    else out.push(v as Atom);
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as Value;
+    n += Array.isArray(v) ? v.length : 1;
+  }
+  const out = new Array<Atom>(n);
+  let k = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as Value;
+    if (Array.isArray(v)) {
+      const m = v as Multifield;
+      for (let j = 0; j < m.length; j++) out[k++] = m[j] as Atom;
+    } else out[k++] = v as Atom;
   }
   return out;
 }
@@ -78,8 +88,12 @@ const member = defineFunction('member$', 2, 2, (args) => {
   const item = argAt('member$', args, 0);
   const list = mfArg('member$', args, 1);
   if (!Array.isArray(item)) {
-    const at = list.findIndex((a) => sameValue(a, item as Atom));
-    return at < 0 ? FALSE : BigInt(at + 1);
+    // A plain loop: a findIndex callback would be a closure per call (member$ runs in rule
+    // tests and set-union loops).
+    for (let i = 0; i < list.length; i++) {
+      if (sameValue(list[i] as Atom, item as Atom)) return BigInt(i + 1);
+    }
+    return FALSE;
   }
   const run = item as Multifield;
   for (let i = 0; i < list.length && i + run.length <= list.length; i++) {
