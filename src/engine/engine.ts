@@ -771,6 +771,9 @@ export class Engine implements CompileHost, NetworkHost {
         `FIRE ${String(this.firedInRun).padStart(4)} ${rule.name}: ${basisText(token)}\n`,
       );
     }
+    // The match is described before the RHS runs: a retract there removes the token, and a
+    // removed token no longer shows its facts (`Token.show`).
+    const ids = describe || this.fireListeners.size > 0 ? token.basisIds() : null;
     const frame = materialize(token, act.disjunct.blank.slice());
     this.currentModule = rule.module;
     this.compileModule = rule.module;
@@ -795,12 +798,9 @@ export class Engine implements CompileHost, NetworkHost {
       );
     }
     if (!describe && this.fireListeners.size === 0) return null;
-    // Fact ids never change, so describing the match after the RHS ran is exact.
-    const firing: Firing = {
-      rule: rule.name,
-      module: rule.module.name,
-      facts: token.basisIds(),
-    };
+    // (A listener the RHS itself registered gets the match as it is now.)
+    const facts = ids ?? token.basisIds();
+    const firing: Firing = { rule: rule.name, module: rule.module.name, facts };
     if (this.fireListeners.size > 0) for (const l of this.fireListeners) l(firing);
     return firing;
   }

@@ -109,6 +109,28 @@ export class KeyMap<V> {
     if (++this.count * 2 > keys.length) this.resize(keys.length * 2);
   }
 
+  /** `setH` that returns the value it replaced (undefined for a new key): one probe where
+   *  `getH` then `setH` would take two. */
+  swapH(key: unknown, h: number, value: V): V | undefined {
+    const keys = this.keys;
+    const mask = this.mask;
+    let i = h & mask;
+    for (; ; i = (i + 1) & mask) {
+      const k = keys[i];
+      if (k === key) {
+        const old = this.vals[i];
+        this.vals[i] = value;
+        return old;
+      }
+      if (k === EMPTY) break;
+    }
+    keys[i] = key;
+    this.hashes[i] = h;
+    this.vals[i] = value;
+    if (++this.count * 2 > keys.length) this.resize(keys.length * 2);
+    return undefined;
+  }
+
   delete(key: unknown): boolean {
     return this.deleteH(key, keyHash(key));
   }

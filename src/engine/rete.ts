@@ -13,7 +13,7 @@ import {
   joinKey,
   singleJoinKey,
 } from './pattern.ts';
-import { AlphaEntry, dropFrom, entryValue, Token, type TokenShow } from './token.ts';
+import { AlphaEntry, dropFrom, entryValue, Token } from './token.ts';
 import { sameValue, type Value } from './values.ts';
 
 /** Callbacks from the network to the engine (activations, watch output). */
@@ -40,12 +40,31 @@ function visibleInFlight(node: PatternNode): boolean {
   return (node.visited === inFlight.epoch) !== inFlight.retracting;
 }
 
+// How a node keeps the tokens it receives (`BetaNode.store`): test and terminal nodes never
+// look their tokens up again; a node without equality joins keeps one list (`keylessTail`);
+// the others a list per left join key (`leftMem`).
+export const STORE_NONE = 0;
+export const STORE_KEYLESS = 1;
+export const STORE_KEYED = 2;
+
+/** Token hashes are kept as small integers (V8 would box a full 32-bit one per token); only
+ *  the low bits select a `KeyMap` slot, so masked and unmasked hashes probe alike. */
+const SMALL_HASH = 0x3fffffff;
+
 export abstract class BetaNode {
   next: BetaNode | null = null;
-  /** Tokens received from the previous node, bucketed by the left join key. */
-  readonly leftMem = new KeyMap<TokenList>();
-  /** The single bucket of a node without equality joins (no hashing needed). */
-  keyless: TokenList | null = null;
+  /**
+   * Tokens received from the previous node, bucketed by the left join key. A bucket is a
+   * doubly linked list through the tokens (`lprev`/`lnext`, oldest first) and the map holds
+   * its newest token: no list object per key (a `not` joined on several variables often gets
+   * a new key with every token), and storing a token is one probe (`swapH`).
+   */
+  readonly leftMem = new KeyMap<Token>();
+  /** The newest token of a node without equality joins (no hashing needed). */
+  keylessTail: Token | null = null;
+  store = STORE_NONE;
+  /** Set by not/exists nodes: the tokens they pass on show as `*` in watch traces. */
+  starred = false;
 
   constructor(readonly host: NetworkHost) {}
 
@@ -53,17 +72,40 @@ export abstract class BetaNode {
 
   /** Stores a token in its bucket; `h` is the key's `keyHash`, computed once per token. */
   protected storeLeft(t: Token, key: unknown, h: number): void {
-    let b = this.keyless;
-    if (b === null) {
-      b = this.leftMem.getH(key, h) ?? null;
-      if (b === null) {
-        b = new TokenList(key, h);
-        this.leftMem.setH(key, h, b);
-      }
+    let prev: Token | null;
+    if (this.store === STORE_KEYLESS) {
+      prev = this.keylessTail;
+      this.keylessTail = t;
+    } else {
+      const hash = h & SMALL_HASH;
+      prev = this.leftMem.swapH(key, hash, t) ?? null;
+      t.key = key;
+      t.hash = hash;
     }
-    b.append(t);
+    t.lprev = prev;
+    t.lnext = null;
+    if (prev !== null) prev.lnext = t;
     t.owner = this;
-    t.bucket = b;
+  }
+
+  /** The newest token stored under a key (null: none). */
+  protected leftTail(key: unknown, h: number): Token | null {
+    if (this.store === STORE_KEYLESS) return this.keylessTail;
+    return this.leftMem.getH(key, h) ?? null;
+  }
+
+  /** Takes a stored token out of its bucket (the bucket goes when it empties). */
+  unlinkLeft(t: Token): void {
+    const prev = t.lprev;
+    const next = t.lnext;
+    if (next !== null) next.lprev = prev;
+    else if (this.store === STORE_KEYLESS) this.keylessTail = prev;
+    else if (prev === null) this.leftMem.deleteH(t.key, t.hash);
+    else this.leftMem.setH(t.key, t.hash, prev);
+    if (prev !== null) prev.lnext = next;
+    t.lprev = null;
+    t.lnext = null;
+    t.key = undefined;
   }
 
   /** Test and terminal nodes never look their tokens up again: they only record ownership. */
@@ -73,8 +115,8 @@ export abstract class BetaNode {
 
   /** Passes a new partial match on to the next node. A token holds no frame of its own: the
    *  variables' values stay in the alpha entries along its parent chain (`materialize`). */
-  protected emit(parent: Token, show: TokenShow, entry: AlphaEntry | null): void {
-    const child = new Token(parent, show);
+  protected emit(parent: Token, entry: AlphaEntry | null): void {
+    const child = new Token(parent);
     parent.addChild(child);
     if (entry !== null) {
       child.entry = entry;
@@ -102,22 +144,19 @@ export function materialize(t: Token, frame: Value[]): Value[] {
 
 /** Removes a token, everything built on it, and its activation. */
 export function removeToken(t: Token): void {
+  // Children and the activation go first: their `<== Activation` traces read the match
+  // through this token (`Token.show` needs its entry and its owner).
+  removeChildren(t);
   const owner = t.owner;
   if (owner !== null) {
-    const b = t.bucket;
-    if (b !== null) {
-      b.unlink(t);
-      if (b.tail === null && b !== owner.keyless) owner.leftMem.deleteH(b.key, b.hash);
-      t.bucket = null;
-    }
+    if (t.activation !== null) owner.host.deactivate(t);
+    if (owner.store !== STORE_NONE) owner.unlinkLeft(t);
     t.owner = null;
   }
   if (t.entry !== null) {
     t.entry.dropChild(t);
     t.entry = null;
   }
-  removeChildren(t);
-  if (t.activation !== null && owner !== null) owner.host.deactivate(t);
   if (t.parent !== null) t.parent.dropChild(t);
 }
 
@@ -129,34 +168,6 @@ export function removeChildren(t: Token): void {
 const NONE: readonly AlphaEntry[] = [];
 const NO_ENTRIES: AlphaEntry[] = [];
 const ONE_SLOT: ReadonlyArray<AlphaEntry | undefined> = [undefined];
-
-/** A bucket of tokens: a doubly linked list through the tokens, oldest first, O(1) removal. */
-export class TokenList {
-  /** The newest token; the list is walked backwards through `lprev` (no head is kept). */
-  tail: Token | null = null;
-
-  constructor(
-    /** The bucket's key in its node's `leftMem` and the key's hash (unused for a keyless
-     *  node's list). */
-    readonly key: unknown = undefined,
-    readonly hash = 0,
-  ) {}
-
-  append(t: Token): void {
-    t.lprev = this.tail;
-    t.lnext = null;
-    if (this.tail !== null) this.tail.lnext = t;
-    this.tail = t;
-  }
-
-  unlink(t: Token): void {
-    if (t.lprev !== null) t.lprev.lnext = t.lnext;
-    if (t.lnext === null) this.tail = t.lprev;
-    else t.lnext.lprev = t.lprev;
-    t.lprev = null;
-    t.lnext = null;
-  }
-}
 
 /** A trie over the further alpha memories a fact matched: their nodes merged in visiting
  *  order once the path is complete. */
@@ -347,7 +358,7 @@ export abstract class PatternNode extends BetaNode {
     readonly alphaKey: string,
   ) {
     super(host);
-    if (pattern.eqLeft.length === 0) this.keyless = new TokenList();
+    this.store = pattern.eqLeft.length === 0 ? STORE_KEYLESS : STORE_KEYED;
     this.hashedKey = pattern.eqLeft.length > 1;
   }
 
@@ -459,18 +470,16 @@ export class JoinNode extends PatternNode {
       const e = bucket[k] as AlphaEntry;
       if (e.removed || (e.fact === flying && !visibleInFlight(this))) continue;
       if (this.hashedKey && !this.sameJoinValues(t, e)) continue;
-      if (this.matches(t, e)) this.emit(t, e.fact, e);
+      if (this.matches(t, e)) this.emit(t, e);
     }
   }
 
   entryAdded(e: AlphaEntry): void {
     const slot = this.right.slot;
-    const b = this.keyless ?? this.leftMem.getH(e.keyAt(slot), e.hashAt(slot));
-    if (b === undefined) return;
     // Newest partial match first (CLIPS prepends to beta memories).
-    for (let t = b.tail; t !== null; t = t.lprev) {
+    for (let t = this.leftTail(e.keyAt(slot), e.hashAt(slot)); t !== null; t = t.lprev) {
       if (this.hashedKey && !this.sameJoinValues(t, e)) continue;
-      if (this.matches(t, e)) this.emit(t, e.fact, e);
+      if (this.matches(t, e)) this.emit(t, e);
     }
   }
 
@@ -479,8 +488,7 @@ export class JoinNode extends PatternNode {
     // bucket there is nothing to remove, and the walk over all of e's tokens (built by every
     // node reading e's memory) is skipped.
     const slot = this.right.slot;
-    const b = this.keyless ?? this.leftMem.getH(e.keyAt(slot), e.hashAt(slot));
-    if (b === undefined || b.tail === null) return;
+    if (this.leftTail(e.keyAt(slot), e.hashAt(slot)) === null) return;
     // Newest first. Removing a token only removes tokens built after it, which this walk has
     // already passed, so the saved `prev` stays valid.
     for (let k = e.kidsTail; k !== null; ) {
@@ -502,6 +510,7 @@ export class NegationNode extends PatternNode {
     readonly exists: boolean,
   ) {
     super(host, pattern, prefixKey, alphaKey);
+    this.starred = true;
   }
 
   private passes(t: Token): boolean {
@@ -522,7 +531,7 @@ export class NegationNode extends PatternNode {
       if (this.matches(t, e)) n++;
     }
     t.count = n;
-    if (this.passes(t)) this.emit(t, '*', null);
+    if (this.passes(t)) this.emit(t, null);
   }
 
   entryAdded(e: AlphaEntry): void {
@@ -535,17 +544,15 @@ export class NegationNode extends PatternNode {
 
   private update(e: AlphaEntry, delta: number): void {
     const slot = this.right.slot;
-    const b = this.keyless ?? this.leftMem.getH(e.keyAt(slot), e.hashAt(slot));
-    if (b === undefined) return;
     // Newest first; emitting and removing children only touch later nodes, never this bucket.
-    for (let t = b.tail; t !== null; t = t.lprev) {
+    for (let t = this.leftTail(e.keyAt(slot), e.hashAt(slot)); t !== null; t = t.lprev) {
       if (this.hashedKey && !this.sameJoinValues(t, e)) continue;
       if (!this.matches(t, e)) continue;
       const before = this.passes(t);
       t.count += delta;
       const after = this.passes(t);
       if (before === after) continue;
-      if (after) this.emit(t, '*', null);
+      if (after) this.emit(t, null);
       else removeChildren(t);
     }
   }
@@ -576,7 +583,7 @@ export class TestNode extends BetaNode {
     } finally {
       this.scratchBusy = outer;
     }
-    if (pass) this.emit(t, null, null);
+    if (pass) this.emit(t, null);
   }
 }
 

@@ -28,7 +28,7 @@ type FlatCE = Exclude<CE, { kind: 'or' | 'and' }>;
 /** One conjunctive alternative of a rule (a rule without `or` has exactly one). */
 export class Disjunct {
   readonly patternNodes: PatternNode[] = [];
-  readonly root: Token = new Token(null, null);
+  readonly root: Token = new Token(null);
   /** An empty frame of the scope's final size, copied for each firing. */
   blank: Value[] = [];
   first: BetaNode | null = null;

@@ -3,7 +3,7 @@
 // and removing one is O(1) whatever order matches come and go in.
 import type { Activation } from './agenda.ts';
 import type { Fact } from './fact.ts';
-import type { AlphaMemory, BetaNode, TokenList } from './rete.ts';
+import type { AlphaMemory, BetaNode } from './rete.ts';
 import type { Value } from './values.ts';
 
 const NO_KEYS: readonly unknown[] = [];
@@ -91,12 +91,14 @@ export class Token {
   activation: Activation | null = null;
   /** Not/exists nodes: how many right entries currently match this token. */
   count = 0;
-  /** Where the token is stored: the node that received it and the bucket it sits in (none
-   *  for test and terminal nodes, which never look their tokens up). */
+  /** The node that received the token. */
   owner: BetaNode | null = null;
-  bucket: TokenList | null = null;
+  /** The token's left join key at its owner and the key's hash (masked to a small integer):
+   *  where its bucket sits in the owner's `leftMem` (see `BetaNode.storeLeft`). */
+  key: unknown = undefined;
+  hash = 0;
   entry: AlphaEntry | null = null;
-  /** Neighbours in the owner's bucket (see TokenList). */
+  /** Neighbours in the owner's bucket, oldest first (see `BetaNode.leftMem`). */
   lprev: Token | null = null;
   lnext: Token | null = null;
   /** Neighbours among the parent's children. */
@@ -106,10 +108,16 @@ export class Token {
   eprev: Token | null = null;
   enext: Token | null = null;
 
-  constructor(
-    readonly parent: Token | null,
-    readonly show: TokenShow,
-  ) {}
+  constructor(readonly parent: Token | null) {}
+
+  /** What the token shows in watch traces (not stored: derived from the node that built it,
+   *  its parent's owner): the fact a join matched, `*` for a not/exists, nothing for a test CE
+   *  or a rule's root. */
+  show(): TokenShow {
+    if (this.entry !== null) return this.entry.fact;
+    const p = this.parent;
+    return p !== null && (p.owner as BetaNode).starred ? '*' : null;
+  }
 
   addChild(t: Token): void {
     t.cprev = this.kidsTail;
@@ -130,10 +138,10 @@ export class Token {
    *  filled in place, one array per firing. */
   basisIds(): Array<number | null> {
     let n = 0;
-    for (let t: Token | null = this; t !== null; t = t.parent) if (t.show !== null) n++;
+    for (let t: Token | null = this; t !== null; t = t.parent) if (t.show() !== null) n++;
     const out = new Array<number | null>(n);
     for (let t: Token | null = this; t !== null; t = t.parent) {
-      const s = t.show;
+      const s = t.show();
       if (s !== null) out[--n] = s === '*' ? null : s.id;
     }
     return out;
@@ -142,8 +150,10 @@ export class Token {
   /** The facts (or `*`) of each pattern CE in rule order, for watch traces. */
   basis(): Array<Fact | '*'> {
     const out: Array<Fact | '*'> = [];
-    for (let t: Token | null = this; t !== null; t = t.parent)
-      if (t.show !== null) out.push(t.show);
+    for (let t: Token | null = this; t !== null; t = t.parent) {
+      const s = t.show();
+      if (s !== null) out.push(s);
+    }
     return out.reverse();
   }
 }

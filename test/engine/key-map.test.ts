@@ -1,5 +1,5 @@
 // KeyMap (the network's open-addressing table) against a plain Map: random set/get/delete
-// sequences over colliding keys of every kind a join key can be.
+// (and swap) sequences over colliding keys of every kind a join key can be.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -38,7 +38,7 @@ test('keyHash agrees with === (equal keys hash alike, -0 like 0)', () => {
 
 test('behaves like a Map under random set/get/delete sequences', () => {
   const op = fc.record({
-    kind: fc.constantFrom('set', 'delete', 'get'),
+    kind: fc.constantFrom('set', 'swap', 'delete', 'get'),
     key: fc.integer({ min: 0, max: KEYS.length - 1 }),
     value: fc.integer(),
   });
@@ -50,6 +50,10 @@ test('behaves like a Map under random set/get/delete sequences', () => {
         const k = KEYS[o.key];
         if (o.kind === 'set') {
           km.set(k, o.value);
+          m.set(k, o.value);
+        } else if (o.kind === 'swap') {
+          // swapH returns the value it replaced.
+          assert.equal(km.swapH(k, keyHash(k), o.value), m.get(k));
           m.set(k, o.value);
         } else if (o.kind === 'delete') {
           assert.equal(km.delete(k), m.delete(k));
