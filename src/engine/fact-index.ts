@@ -11,7 +11,7 @@ function mix(h: number, x: number): number {
 }
 
 /** Two UTF-16 units per step (half the multiplications); the length tells "a" from "a\0".
- *  Callers' tables spread the bits with `mixInt` (key-map.ts) before using the low ones. */
+ *  Callers' tables spread the bits with `mixInt` (below) before using the low ones. */
 function hashString(s: string, seed: number): number {
   const n = s.length;
   let h = mix(seed, n);
@@ -78,12 +78,15 @@ const MIN_SLOTS = 8;
 /** Only a table this large that empties completely gives its memory back (see key-map.ts). */
 const RELEASE_SLOTS = 1 << 16;
 
-/** Where a hash's probe run starts (its bits spread: slot hashes are sums). */
-function home(hash: number): number {
-  let h = Math.imul(hash ^ (hash >>> 16), 0x45d9f3b);
+/** Spreads a 32-bit hash's bits (murmur-style finalizer) before its low bits pick a slot. */
+export function mixInt(x: number): number {
+  let h = Math.imul(x ^ (x >>> 16), 0x45d9f3b);
   h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
   return h ^ (h >>> 16);
 }
+
+/** Where a hash's probe run starts (its bits spread: slot hashes are sums). */
+const home = mixInt;
 
 /**
  * Duplicate detection for one template: an open-addressing table of (slots hash, fact id)

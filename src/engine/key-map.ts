@@ -6,7 +6,7 @@
 // no reference behind, and a grown table's old arrays are cleared before they are dropped.
 // Keys compare with `===`; join keys are atoms (strings, Syms, bigints, floats, facts) or
 // small integers.
-import { valueHash } from './fact-index.ts';
+import { mixInt, valueHash } from './fact-index.ts';
 import { Sym, type Value } from './values.ts';
 
 const EMPTY: unknown = Symbol('empty');
@@ -15,12 +15,6 @@ const MIN_CAPACITY = 8;
  * per request or per cycle of a program, and resizing on the way down and up again cost up to
  * 9 % of a run); only a very large table that empties completely gives its memory back. */
 const RELEASE_CAPACITY = 1 << 16;
-
-function mixInt(x: number): number {
-  let h = Math.imul(x ^ (x >>> 16), 0x45d9f3b);
-  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
-  return h ^ (h >>> 16);
-}
 
 /** A 32-bit hash of a key, consistent with `===` (0 and -0 alike). */
 export function keyHash(k: unknown): number {
