@@ -12,7 +12,8 @@ import { BUILTIN_RULES_DIR } from '../src/broker/policy-setup.ts';
 import { PolicySessionEngine } from '../src/broker/session-engine.ts';
 import { Engine } from '../src/engine/index.ts';
 import { checkRuleDirs, installRules } from '../src/rules/index.ts';
-import { requestOps, type SessionOp } from '../src/session/ops.ts';
+import type { SessionOp } from '../src/session/ops.ts';
+import { BENCH_SOURCES, exposureOps } from './exposures.ts';
 import { table } from './table.ts';
 
 const argv = process.argv.slice(2);
@@ -27,19 +28,13 @@ const SESSIONS = num('sessions', 1_000);
 const ROUNDS = num('rounds', 3);
 const JSON_ONLY = argv.includes('--json-only');
 
-const SOURCES = [
-  { id: 'vulns', types: 'vulnerability', cls: 'cui' },
-  { id: 'hosts', types: 'asset', cls: 'cui' },
-  { id: 'tickets', types: 'ticket', cls: 'confidential' },
-] as const;
-
 function sessionEngine(): PolicySessionEngine {
   const checked = checkRuleDirs([BUILTIN_RULES_DIR]);
   if (checked.compiled === undefined || checked.errors.length > 0)
     throw new Error(`built-in rules: ${checked.errors.map((e) => e.message).join('; ')}`);
   const engine = new Engine({ clock: () => 100 });
   installRules(engine, checked.compiled);
-  const sources = SOURCES.map((s) => ({
+  const sources = BENCH_SOURCES.map((s) => ({
     id: s.id,
     type: 'sqlite',
     classification: s.cls,
@@ -60,24 +55,13 @@ function sessionEngine(): PolicySessionEngine {
 function records(): SessionOp[][] {
   const out: SessionOp[][] = [];
   for (let k = 0; k < RECORDS; k++) {
-    const sessionId = `s${k % SESSIONS}`;
-    const s = SOURCES[k % SOURCES.length] as (typeof SOURCES)[number];
-    const ops = requestOps({
-      sessionId,
+    const ops = exposureOps({
+      sessionId: `s${k % SESSIONS}`,
       requestId: `r${k}`,
-      agentId: 'analyst',
+      n: k,
       timestamp: k / 1000,
-      exposures: [
-        {
-          sourceId: s.id,
-          dataTypes: [s.types],
-          classification: s.cls,
-          fieldsReturned: ['id', 'name'],
-          recordCount: 3,
-          queryHash: `${s.id}-${k % 97}`.padEnd(16, '0'),
-        },
-      ],
-      ...(k < SESSIONS ? { openPurpose: 'audit' } : {}),
+      queryHash: (source) => `${source}-${k % 97}`.padEnd(16, '0'),
+      first: k < SESSIONS,
     });
     out.push(JSON.parse(JSON.stringify(ops)) as SessionOp[]);
   }

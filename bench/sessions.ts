@@ -8,7 +8,7 @@
 //    group commit) in every run, so sync and async differ only by the session store write.
 //    Attestation on. Sources: three small SQLite tables; no request is denied.
 // 2. Startup deserialization: a store seeded with 1,000 and 10,000 open sessions of 10 facts each
-//    (states in the SessionManager's format `{v: 1, facts}`, built with requestOps and written
+//    (states in the SessionManager's stored format, version 2, built with requestOps and written
 //    through the store API), then timed: reading every row (`loadAllOpen`), `SessionManager.start`
 //    (open + read + apply every session through the policy), and `Broker.fromConfig` against
 //    the same broker on an empty store.
@@ -24,8 +24,10 @@ import { PolicySessionEngine } from '../src/broker/session-engine.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { NautilusError } from '../src/errors.ts';
 import { SessionManager } from '../src/session/manager.ts';
-import { requestOps, type SessionOp } from '../src/session/ops.ts';
+import type { SessionOp } from '../src/session/ops.ts';
 import { SqliteSessionStore } from '../src/session/store/index.ts';
+import { encodeState, rowsOfOps } from '../src/session/stored-state.ts';
+import { BENCH_DATA_TYPES, BENCH_SOURCES, exposureOps } from './exposures.ts';
 import { table } from './table.ts';
 
 const argv = process.argv.slice(2);
@@ -53,12 +55,8 @@ function log(text: string): void {
 
 // ---- the world -----------------------------------------------------------------------------
 
-const SOURCES = [
-  { id: 'vulns', types: 'vulnerability', cls: 'cui' },
-  { id: 'hosts', types: 'asset', cls: 'cui' },
-  { id: 'tickets', types: 'ticket', cls: 'confidential' },
-] as const;
-const DATA_TYPES = SOURCES.map((s) => s.types);
+const SOURCES = BENCH_SOURCES;
+const DATA_TYPES = BENCH_DATA_TYPES;
 
 /** A config in `dir`: three seeded SQLite sources, one agent, the given persistence mode. */
 function writeWorld(dir: string, mode: Mode): string {
@@ -263,24 +261,14 @@ interface StartupResult {
 function seededFacts(sessionId: string, timestamp: number): SessionOp[] {
   const ops: SessionOp[] = [];
   for (let r = 0; r < FACTS_PER_SESSION - 1; r++) {
-    const s = SOURCES[r % SOURCES.length] as (typeof SOURCES)[number];
     ops.push(
-      ...requestOps({
+      ...exposureOps({
         sessionId,
         requestId: `${sessionId}-r${r}`,
-        agentId: 'analyst',
+        n: r,
         timestamp: timestamp + r,
-        exposures: [
-          {
-            sourceId: s.id,
-            dataTypes: [s.types],
-            classification: s.cls,
-            fieldsReturned: ['id', 'name'],
-            recordCount: 3,
-            queryHash: `${sessionId}-q${r}`,
-          },
-        ],
-        ...(r === 0 ? { openPurpose: 'audit' } : {}),
+        queryHash: () => `${sessionId}-q${r}`,
+        first: r === 0,
       }),
     );
   }
@@ -305,7 +293,7 @@ async function runStartup(base: string, sessions: number): Promise<StartupResult
     await seeder.save({
       sessionId: id,
       status: 'open',
-      state: { v: 1, facts: seededFacts(id, now.getTime() / 1000 - 3600) },
+      state: encodeState(rowsOfOps(seededFacts(id, now.getTime() / 1000 - 3600)), {}),
       walLsn: 0,
       expectedVersion: 0,
       now,

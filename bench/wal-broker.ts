@@ -16,19 +16,15 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Broker, type BrokerObserver } from '../src/broker/index.ts';
 import { NautilusError } from '../src/errors.ts';
-import { requestOps } from '../src/session/ops.ts';
 import { createNodeWalFs, LOCK_FILE, type WalStats } from '../src/wal/index.ts';
+import { BENCH_DATA_TYPES, BENCH_SOURCES, exposureOps } from './exposures.ts';
 import { type Latency, latency, log, type Mode, opts, round, sleep, spread } from './wal-common.ts';
 import { fillWal, type ScanResult, scanRun } from './wal-library.ts';
 
 // ---- the world -----------------------------------------------------------------------------
 
-const SOURCES = [
-  { id: 'vulns', types: 'vulnerability', cls: 'cui' },
-  { id: 'hosts', types: 'asset', cls: 'cui' },
-  { id: 'tickets', types: 'ticket', cls: 'confidential' },
-] as const;
-const DATA_TYPES = SOURCES.map((s) => s.types);
+const SOURCES = BENCH_SOURCES;
+const DATA_TYPES = BENCH_DATA_TYPES;
 
 /** A config in `dir`: three seeded SQLite sources, one agent, the given persistence. */
 function writeConfig(dir: string, name: string, mode: Mode, wal: boolean): string {
@@ -376,28 +372,18 @@ export async function brokerReplay(
     const k = n - 1;
     const sid = `replay-s${k % sessions}`;
     const requestId = `replay-r${k}`;
-    const s = SOURCES[k % SOURCES.length] as (typeof SOURCES)[number];
     const ts = t0 + k;
     return {
       sid,
       rid: requestId,
       ts,
-      ops: requestOps({
+      ops: exposureOps({
         sessionId: sid,
         requestId,
-        agentId: 'analyst',
+        n: k,
         timestamp: ts / 1000,
-        exposures: [
-          {
-            sourceId: s.id,
-            dataTypes: [s.types],
-            classification: s.cls,
-            fieldsReturned: ['id', 'name'],
-            recordCount: 3,
-            queryHash: `${s.id}-${k % 97}`.padEnd(16, '0'),
-          },
-        ],
-        ...(k < sessions ? { openPurpose: 'audit' } : {}),
+        queryHash: (source) => `${source}-${k % 97}`.padEnd(16, '0'),
+        first: k < sessions,
       }),
     };
   });

@@ -32,6 +32,23 @@ export function encodeState(rows: FactRows, wal: WalLsns): StoredStateV2 {
   return { v: 2, slots: rows.slots, facts: rows.facts, wal };
 }
 
+/** Ops as rows (for a state built outside the engine, e.g. a seeded store); each template's
+ *  slot names are taken from its first op, and every op of it must name the same slots. */
+export function rowsOfOps(ops: readonly SessionOp[]): FactRows {
+  const slots: Record<string, readonly string[]> = {};
+  const facts = ops.map((op): [string, ...SessionValue[]] => {
+    slots[op.template] ??= Object.keys(op.slots);
+    const names = slots[op.template] as readonly string[];
+    if (
+      names.length !== Object.keys(op.slots).length ||
+      !names.every((n) => Object.hasOwn(op.slots, n))
+    )
+      throw new Error(`ops of ${op.template} name different slots`);
+    return [op.template, ...names.map((n) => op.slots[n] as SessionValue)];
+  });
+  return { slots, facts };
+}
+
 /** The facts and WAL positions of a stored state; null when it is not a Nautilus state. */
 export function decodeState(raw: unknown): DecodedState | null {
   if (raw === null || typeof raw !== 'object') return null;
