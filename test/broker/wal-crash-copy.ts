@@ -1,6 +1,6 @@
 // Copies that stand in for a crash in the WAL broker tests: the WAL directory as a dead process
 // left it (its lock file dropped), and the SQLite session store at an earlier moment.
-import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCK_FILE } from '../../src/wal/index.ts';
 import type { SessionWorld } from './session-fixture.ts';
@@ -20,8 +20,23 @@ export function restoreWal(w: SessionWorld, from: string): void {
 }
 
 /** Copies the session store's files (`sessions.db*`) from one directory to another. */
-export function copyStore(from: string, to: string): void {
+function copyStore(from: string, to: string): void {
   for (const f of readdirSync(from)) {
     if (f.startsWith('sessions.db')) cpSync(join(from, f), join(to, f));
   }
+}
+
+const stateDir = (w: SessionWorld) => join(w.dir, 'state');
+
+/** A copy of the SQLite session store as it is now (the broker closed), to put back later. */
+export function snapshotStore(w: SessionWorld, name: string): string {
+  const to = join(w.dir, name);
+  mkdirSync(to);
+  copyStore(stateDir(w), to);
+  return to;
+}
+
+/** Puts a snapshotStore copy back: the store as a crash before the later writes left it. */
+export function restoreStore(w: SessionWorld, from: string): void {
+  copyStore(from, stateDir(w));
 }

@@ -3,14 +3,14 @@
 // session is closed) are skipped, and async persistence loses nothing acknowledged on a crash.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Broker } from '../../src/broker/index.ts';
 import { scanWal } from '../../src/wal/index.ts';
 import { ask, sessionWorld } from './session-fixture.ts';
 import { storedFacts } from './session-restart.ts';
-import { copyStore, restoreWal, snapshotWal, walDir } from './wal-crash-copy.ts';
+import { restoreStore, restoreWal, snapshotStore, snapshotWal, walDir } from './wal-crash-copy.ts';
 
 async function walRecords(dir: string) {
   const scan = await scanWal(dir, { repair: 'none' });
@@ -67,11 +67,7 @@ describe('broker with the WAL', () => {
       await ask(b1, 'alice', ['hr'], 's1');
       await b1.close();
       // The store as it was before the second request.
-      const storeA = join(w.dir, 'store-a');
-      cpSync(join(w.dir, 'state'), storeA, {
-        recursive: true,
-        filter: (src) => src === join(w.dir, 'state') || src.includes('sessions.db'),
-      });
+      const storeA = snapshotStore(w, 'store-a');
 
       w.now = new Date(w.now.getTime() + 60_000);
       const b2 = await w.open();
@@ -90,7 +86,7 @@ describe('broker with the WAL', () => {
       } finally {
         await b2.close();
       }
-      copyStore(storeA, join(w.dir, 'state'));
+      restoreStore(w, storeA);
       restoreWal(w, walB);
       assert.equal((await storedFacts(w, 's1')).facts.filter(isExposure).length, 1);
 

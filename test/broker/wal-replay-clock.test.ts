@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ask, sessionWorld } from './session-fixture.ts';
-import { copyStore, restoreWal, snapshotWal } from './wal-crash-copy.ts';
+import { restoreStore, restoreWal, snapshotStore, snapshotWal } from './wal-crash-copy.ts';
 
 // A user rule in engine phase 2: one flag per exposure, stamped with the engine's clock.
 const CLOCKED_RULES = `module: policy
@@ -39,7 +39,6 @@ rules:
 describe('WAL replay and the engine clock', () => {
   it("derives what the live request derived: the engine's clock is the record's time", async () => {
     const w = sessionWorld({ persistence: '  wal_enabled: true' });
-    const state = join(w.dir, 'state');
     try {
       mkdirSync(join(w.dir, 'extra-rules'));
       writeFileSync(join(w.dir, 'extra-rules', 'clocked.yaml'), CLOCKED_RULES);
@@ -49,9 +48,7 @@ describe('WAL replay and the engine clock', () => {
       const b1 = await w.open();
       await ask(b1, 'alice', ['hr'], 's1');
       await b1.close();
-      const storeA = join(w.dir, 'store-a');
-      mkdirSync(storeA);
-      copyStore(state, storeA);
+      const storeA = snapshotStore(w, 'store-a');
 
       w.now = new Date(w.now.getTime() + 60_000);
       const b2 = await w.open();
@@ -67,7 +64,7 @@ describe('WAL replay and the engine clock', () => {
       } finally {
         await b2.close();
       }
-      copyStore(storeA, state);
+      restoreStore(w, storeA);
       restoreWal(w, walB);
 
       // A day later.

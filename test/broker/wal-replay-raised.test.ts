@@ -5,24 +5,19 @@
 // replay asserted it next to the restored one. The view shows the first summary only (here the
 // right one), so the test counts the stored summaries: with that copy in the record it finds 2.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ask, sessionWorld } from './session-fixture.ts';
 import { storedFacts } from './session-restart.ts';
-import { copyStore, restoreWal, snapshotWal } from './wal-crash-copy.ts';
+import { restoreStore, restoreWal, snapshotStore, snapshotWal } from './wal-crash-copy.ts';
 
 describe('WAL replay of a request whose routing raised a flag', () => {
   it('restores one summary that matches the exposures', async () => {
     const w = sessionWorld({ persistence: '  wal_enabled: true' });
-    const state = join(w.dir, 'state');
     try {
       const b1 = await w.open();
       await ask(b1, 'alice', ['hr'], 's1');
       await b1.close();
-      const storeA = join(w.dir, 'store-a');
-      mkdirSync(storeA);
-      copyStore(state, storeA);
+      const storeA = snapshotStore(w, 'store-a');
 
       const b2 = await w.open();
       let expected: Awaited<ReturnType<typeof b2.session>>;
@@ -41,7 +36,7 @@ describe('WAL replay of a request whose routing raised a flag', () => {
       } finally {
         await b2.close();
       }
-      copyStore(storeA, state);
+      restoreStore(w, storeA);
       restoreWal(w, walB);
 
       const b3 = await w.open();

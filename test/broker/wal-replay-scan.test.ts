@@ -2,7 +2,7 @@
 // check what that must not change: a WAL found corrupt after some records were applied refuses
 // the start with nothing of them saved, and a record the policy cannot apply is named.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/index.ts';
@@ -10,7 +10,7 @@ import { NautilusError } from '../../src/errors.ts';
 import { createSessionStore } from '../../src/session/store/index.ts';
 import { scanWal, WalWriter } from '../../src/wal/index.ts';
 import { ask, type SessionWorld, sessionWorld } from './session-fixture.ts';
-import { copyStore, restoreWal, snapshotWal, walDir } from './wal-crash-copy.ts';
+import { restoreStore, restoreWal, snapshotStore, snapshotWal, walDir } from './wal-crash-copy.ts';
 
 /** The store's row of each session (null: never saved), read with the broker closed. */
 async function storedRows(w: SessionWorld, ids: readonly string[]) {
@@ -33,10 +33,7 @@ describe('WAL recovery replays while it scans', () => {
       const b0 = await w.open();
       for (const s of ['s1', 's2', 's3']) await ask(b0, 'alice', ['vulnerability'], s);
       await b0.close();
-      const state = join(w.dir, 'state');
-      const storeBefore = join(w.dir, 'store-before');
-      mkdirSync(storeBefore);
-      copyStore(state, storeBefore);
+      const storeBefore = snapshotStore(w, 'store-before');
       const before = await storedRows(w, ['s1', 's2', 's3']);
       const b1 = await w.open();
       let copy = '';
@@ -57,7 +54,7 @@ describe('WAL recovery replays while it scans', () => {
       const at = (ends[ends.length - 3] as number) + 20;
       bytes[at] = (bytes[at] as number) ^ 0x01;
       writeFileSync(seg.path, bytes);
-      copyStore(storeBefore, state);
+      restoreStore(w, storeBefore);
       restoreWal(w, copy);
 
       await assert.rejects(
