@@ -85,22 +85,7 @@ export class KeyMap<V> {
   }
 
   setH(key: unknown, h: number, value: V): void {
-    const keys = this.keys;
-    const mask = this.mask;
-    let i = h & mask;
-    for (; ; i = (i + 1) & mask) {
-      const k = keys[i];
-      if (k === key) {
-        this.vals[i] = value;
-        return;
-      }
-      if (k === EMPTY) break;
-    }
-    keys[i] = key;
-    this.hashes[i] = h;
-    this.vals[i] = value;
-    // Load factor at most 1/2 keeps probe sequences short.
-    if (++this.count * 2 > keys.length) this.resize(keys.length * 2);
+    this.swapH(key, h, value);
   }
 
   /** `setH` that returns the value it replaced (undefined for a new key): one probe where
@@ -121,6 +106,7 @@ export class KeyMap<V> {
     keys[i] = key;
     this.hashes[i] = h;
     this.vals[i] = value;
+    // Load factor at most 1/2 keeps probe sequences short.
     if (++this.count * 2 > keys.length) this.resize(keys.length * 2);
     return undefined;
   }
