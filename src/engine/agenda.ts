@@ -34,18 +34,20 @@ export class Agenda {
   /** The levels by salience, highest first: popping walks them without map lookups. */
   private ordered: Level[] = [];
   private live = 0;
+  /** Bumped by `clear`: levels cached by rules (`Rule.level`) before it are gone. */
+  private epoch = 0;
 
   get size(): number {
     return this.live;
   }
 
   add(act: Activation): void {
-    let level = this.levels.get(act.salience);
-    if (level === undefined) {
-      level = new Level(act.salience);
-      this.levels.set(act.salience, level);
-      this.ordered.push(level);
-      this.ordered.sort((x, y) => y.salience - x.salience);
+    const rule = act.disjunct.rule;
+    let level = rule.level as Level | null;
+    if (level === null || rule.levelEpoch !== this.epoch) {
+      level = this.levelOf(act.salience);
+      rule.level = level;
+      rule.levelEpoch = this.epoch;
     }
     act.level = level;
     act.prev = level.tail;
@@ -54,6 +56,17 @@ export class Agenda {
     else level.tail.next = act;
     level.tail = act;
     this.live++;
+  }
+
+  private levelOf(salience: number): Level {
+    let level = this.levels.get(salience);
+    if (level === undefined) {
+      level = new Level(salience);
+      this.levels.set(salience, level);
+      this.ordered.push(level);
+      this.ordered.sort((x, y) => y.salience - x.salience);
+    }
+    return level;
   }
 
   remove(act: Activation): void {
@@ -103,5 +116,6 @@ export class Agenda {
     this.levels.clear();
     this.ordered = [];
     this.live = 0;
+    this.epoch++;
   }
 }

@@ -144,9 +144,20 @@ export function materialize(t: Token, frame: Value[]): Value[] {
 
 /** Removes a token, everything built on it, and its activation. */
 export function removeToken(t: Token): void {
+  dropTree(t);
+  if (t.parent !== null) t.parent.dropChild(t);
+}
+
+/** Removes a token's children, newest first (CLIPS keeps child lists newest-first). */
+export function removeChildren(t: Token): void {
+  dropKids(t);
+}
+
+/** Removes a token and everything built on it, except from its parent's child list. */
+function dropTree(t: Token): void {
   // Children and the activation go first: their `<== Activation` traces read the match
   // through this token (`Token.show` needs its entry and its owner).
-  removeChildren(t);
+  if (t.kidsTail !== null) dropKids(t);
   const owner = t.owner;
   if (owner !== null) {
     if (t.activation !== null) owner.host.deactivate(t);
@@ -157,12 +168,20 @@ export function removeToken(t: Token): void {
     t.entry.dropChild(t);
     t.entry = null;
   }
-  if (t.parent !== null) t.parent.dropChild(t);
 }
 
-/** Removes a token's children, newest first (CLIPS keeps child lists newest-first). */
-export function removeChildren(t: Token): void {
-  while (t.kidsTail !== null) removeToken(t.kidsTail);
+/** Drops all of a token's children, newest first. The child list goes as a whole: no child is
+ *  unlinked from its neighbours one by one (their links are only cleared, so a dead token in
+ *  the old generation keeps no young one alive). */
+function dropKids(t: Token): void {
+  for (let k = t.kidsTail; k !== null; ) {
+    const prev: Token | null = k.cprev;
+    dropTree(k);
+    k.cprev = null;
+    k.cnext = null;
+    k = prev;
+  }
+  t.kidsTail = null;
 }
 
 const NONE: readonly AlphaEntry[] = [];

@@ -52,6 +52,11 @@ export class Rule {
     /** Definition order across the engine; later rules are visited first on an assert. */
     readonly order: number,
   ) {}
+
+  /** The agenda level of this rule's salience, cached by `Agenda.add` (one map lookup per
+   *  rule instead of per activation); valid while `levelEpoch` is the agenda's epoch. */
+  level: unknown = null;
+  levelEpoch = -1;
 }
 
 export interface RuleBuildEnv {
