@@ -13,6 +13,8 @@ export class Activation {
   level: Level | null = null;
   constructor(
     readonly disjunct: Disjunct,
+    /** The match, while the activation is on the agenda: once it is gone (fired or removed)
+     *  the token object may be reused for another match. */
     readonly token: Token,
     readonly salience: number,
   ) {}

@@ -368,7 +368,8 @@ export class Engine implements CompileHost, NetworkHost {
     );
   }
 
-  /** Calls `listener` after every rule firing; returns an unsubscribe function. */
+  /** Calls `listener` after every rule firing that starts once it is registered; returns an
+   *  unsubscribe function. */
   onFire(listener: (f: Firing) => void): () => void {
     this.fireListeners.add(listener);
     return () => this.fireListeners.delete(listener);
@@ -772,8 +773,10 @@ export class Engine implements CompileHost, NetworkHost {
       );
     }
     // The match is described before the RHS runs: a retract there removes the token, and a
-    // removed token no longer shows its facts (`Token.show`).
-    const ids = describe || this.fireListeners.size > 0 ? token.basisIds() : null;
+    // removed token is reused for other matches.
+    // Listeners registered when the firing starts hear it (not one its actions register).
+    const listeners = this.fireListeners.size > 0 ? [...this.fireListeners] : null;
+    const ids = describe || listeners !== null ? token.basisIds() : null;
     const frame = materialize(token, act.disjunct.blank.slice());
     this.currentModule = rule.module;
     this.compileModule = rule.module;
@@ -797,11 +800,9 @@ export class Engine implements CompileHost, NetworkHost {
         `[PRCCODE4] Execution halted during the actions of defrule ${rule.name}.\n`,
       );
     }
-    if (!describe && this.fireListeners.size === 0) return null;
-    // (A listener the RHS itself registered gets the match as it is now.)
-    const facts = ids ?? token.basisIds();
-    const firing: Firing = { rule: rule.name, module: rule.module.name, facts };
-    if (this.fireListeners.size > 0) for (const l of this.fireListeners) l(firing);
+    if (ids === null) return null;
+    const firing: Firing = { rule: rule.name, module: rule.module.name, facts: ids };
+    if (listeners !== null) for (const l of listeners) l(firing);
     return firing;
   }
 }

@@ -13,7 +13,7 @@ import {
   joinKey,
   singleJoinKey,
 } from './pattern.ts';
-import { AlphaEntry, dropFrom, entryValue, Token } from './token.ts';
+import { AlphaEntry, dropFrom, entryValue, newToken, recycleToken, type Token } from './token.ts';
 import { sameValue, type Value } from './values.ts';
 
 /** Callbacks from the network to the engine (activations, watch output). */
@@ -65,6 +65,9 @@ export abstract class BetaNode {
   store = STORE_NONE;
   /** Set by not/exists nodes: the tokens they pass on show as `*` in watch traces. */
   starred = false;
+  /** The token whose variables a pattern node's scratch frame holds (null: none). Cleared
+   *  when that token is removed: a reused token object must not pass for it. */
+  scratchToken: Token | null = null;
 
   constructor(readonly host: NetworkHost) {}
 
@@ -116,7 +119,7 @@ export abstract class BetaNode {
   /** Passes a new partial match on to the next node. A token holds no frame of its own: the
    *  variables' values stay in the alpha entries along its parent chain (`materialize`). */
   protected emit(parent: Token, entry: AlphaEntry | null): void {
-    const child = new Token(parent);
+    const child = newToken(parent);
     parent.addChild(child);
     if (entry !== null) {
       child.entry = entry;
@@ -148,6 +151,13 @@ export function removeToken(t: Token): void {
   if (t.parent !== null) t.parent.dropChild(t);
 }
 
+/** `removeToken` for a token nothing else refers to afterwards (not a rule's root): it goes
+ *  back to the pool. */
+function discardToken(t: Token): void {
+  removeToken(t);
+  recycleToken(t);
+}
+
 /** Removes a token's children, newest first (CLIPS keeps child lists newest-first). */
 export function removeChildren(t: Token): void {
   dropKids(t);
@@ -162,6 +172,7 @@ function dropTree(t: Token): void {
   if (owner !== null) {
     if (t.activation !== null) owner.host.deactivate(t);
     if (owner.store !== STORE_NONE) owner.unlinkLeft(t);
+    if (owner.scratchToken === t) owner.scratchToken = null;
     t.owner = null;
   }
   if (t.entry !== null) {
@@ -179,6 +190,7 @@ function dropKids(t: Token): void {
     dropTree(k);
     k.cprev = null;
     k.cnext = null;
+    recycleToken(k);
     k = prev;
   }
   t.kidsTail = null;
@@ -427,8 +439,6 @@ export abstract class PatternNode extends BetaNode {
   /** Sized by the engine to the rule's frame. */
   scratch: Value[] = [];
   private scratchBusy = false;
-  /** The token whose variables `scratch` holds (null: unknown). */
-  private scratchToken: Token | null = null;
   /** Set by the engine when the pattern's tests call `bind`, which may overwrite any of the
    *  frame's variables: the token's variables are then written again for every pair. */
   testMayBind = false;
@@ -513,7 +523,7 @@ export class JoinNode extends PatternNode {
     for (let k = e.kidsTail; k !== null; ) {
       const prev: Token | null = k.eprev;
       // Tokens this join built from `e` are the ones stored by the node after it.
-      if (k.owner === this.next) removeToken(k);
+      if (k.owner === this.next) discardToken(k);
       k = prev;
     }
   }
