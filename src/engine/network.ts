@@ -245,6 +245,7 @@ export class Network {
 /** One node gives back what it built from the retracted fact's entries, newest entry first. */
 function retractAt(node: PatternNode, entries: AlphaEntry, epoch: number): void {
   node.visited = epoch;
+  if (node.leftEmpty()) return;
   for (let e: AlphaEntry | null = entries; e !== null; e = e.nextOfFact) {
     if (e.alpha === node.alpha) node.entryRemoved(e);
   }
@@ -341,6 +342,7 @@ function retractMerging(alphas: readonly AlphaMemory[], entries: AlphaEntry, epo
 
 function feed(node: PatternNode, epoch: number): void {
   node.visited = epoch;
+  if (node.leftEmpty()) return;
   const one = node.alpha.one;
   if (one !== null) {
     node.entryAdded(one);

@@ -91,6 +91,12 @@ export abstract class BetaNode {
     t.owner = this;
   }
 
+  /** Whether no partial match waits on this node's left: an entry added to or removed from
+   *  its alpha memory then has nothing to join (most of a template's nodes, most of the time). */
+  leftEmpty(): boolean {
+    return this.store === STORE_KEYLESS ? this.keylessTail === null : this.leftMem.size === 0;
+  }
+
   /** The newest token stored under a key (null: none). */
   protected leftTail(key: unknown, h: number): Token | null {
     if (this.store === STORE_KEYLESS) return this.keylessTail;
