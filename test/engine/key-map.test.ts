@@ -38,7 +38,7 @@ test('keyHash agrees with === (equal keys hash alike, -0 like 0)', () => {
 
 test('behaves like a Map under random set/get/delete sequences', () => {
   const op = fc.record({
-    kind: fc.constantFrom('set', 'swap', 'delete', 'get'),
+    kind: fc.constantFrom('set', 'swap', 'delete', 'get', 'set', 'swap', 'get', 'clear'),
     key: fc.integer({ min: 0, max: KEYS.length - 1 }),
     value: fc.integer(),
   });
@@ -57,6 +57,9 @@ test('behaves like a Map under random set/get/delete sequences', () => {
           m.set(k, o.value);
         } else if (o.kind === 'delete') {
           assert.equal(km.delete(k), m.delete(k));
+        } else if (o.kind === 'clear') {
+          km.clear();
+          m.clear();
         } else {
           assert.equal(km.get(k), m.get(k));
         }
@@ -64,6 +67,8 @@ test('behaves like a Map under random set/get/delete sequences', () => {
       }
       for (const k of KEYS) assert.equal(km.get(k), m.get(k));
       assert.deepEqual([...km.values()].sort(), [...m.values()].sort());
+      const keyIndexes = (ks: Iterable<unknown>) => [...ks].map((k) => KEYS.indexOf(k)).sort();
+      assert.deepEqual(keyIndexes(km.keysList()), keyIndexes(m.keys()));
     }),
     { numRuns: 300 },
   );
