@@ -235,11 +235,34 @@ export function compileCall(
       return () => call([]);
     case 1: {
       const a0 = args[0] as Code;
+      const unary = def.unary;
+      if (unary !== undefined && !spliced) {
+        return (f) => {
+          const v = a0(f);
+          try {
+            return unary(v);
+          } catch (x) {
+            throw failure(x);
+          }
+        };
+      }
       return (f) => call([a0(f)]);
     }
     case 2: {
       const a0 = args[0] as Code;
       const a1 = args[1] as Code;
+      const binary = def.binary;
+      if (binary !== undefined && !spliced) {
+        return (f) => {
+          const v0 = a0(f);
+          const v1 = a1(f);
+          try {
+            return binary(v0, v1);
+          } catch (x) {
+            throw failure(x);
+          }
+        };
+      }
       return (f) => call([a0(f), a1(f)]);
     }
     default:

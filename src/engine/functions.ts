@@ -25,6 +25,10 @@ export interface FunctionDef {
   /** Set for deffunctions without a wildcard parameter: a call evaluates its arguments
    *  straight into the body's frame (no argument array per call), see `compileCall`. */
   readonly direct?: DirectCall;
+  /** `impl` for exactly one / two arguments without an argument array (the comparisons that
+   *  rule tests call most); same results and errors as `impl`. */
+  readonly unary?: (a: Value) => Value;
+  readonly binary?: (a: Value, b: Value) => Value;
 }
 
 /** A deffunction body run on a frame whose first slots the caller filled with the arguments. */

@@ -62,15 +62,24 @@ function accumulate(
   intOp: (a: bigint, b: bigint) => bigint,
   floatOp: (a: number, b: number) => number,
 ): FunctionDef {
-  return defineFunction(fn, 2, -1, (args) => {
-    let total: Num = numArg(fn, args, 0);
-    for (let i = 1; i < args.length; i++) {
-      const v = numArg(fn, args, i);
-      if (typeof total === 'bigint' && typeof v === 'bigint') total = int64(intOp(total, v));
-      else total = floatOp(Number(total), Number(v));
-    }
-    return total;
-  });
+  const step = (total: Num, v: Num): Num =>
+    typeof total === 'bigint' && typeof v === 'bigint'
+      ? int64(intOp(total, v))
+      : floatOp(Number(total), Number(v));
+  return {
+    ...defineFunction(fn, 2, -1, (args) => {
+      let total: Num = numArg(fn, args, 0);
+      for (let i = 1; i < args.length; i++) total = step(total, numArg(fn, args, i));
+      return total;
+    }),
+    binary: (a, b) => step(numValue(fn, a, 1), numValue(fn, b, 2)),
+  };
+}
+
+/** A numeric argument (`index` counts from 1, as in `numArg`'s messages). */
+export function numValue(fn: string, v: Value, index: number): Num {
+  if (typeof v === 'bigint' || typeof v === 'number') return v;
+  throw argTypeError(fn, index, 'integer or float');
 }
 
 const plus = accumulate(

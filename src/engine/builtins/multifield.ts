@@ -84,9 +84,8 @@ function lengthOf(fn: string): FunctionDef {
  * member$ of a single field gives its 1-based index; of a multifield, the (begin end) pair of
  * the first matching run. An empty run matches at 1, giving (1 0), unless the list is empty.
  */
-const member = defineFunction('member$', 2, 2, (args) => {
-  const item = argAt('member$', args, 0);
-  const list = mfArg('member$', args, 1);
+/** `member$` of an item in a list (the list already checked to be a multifield). */
+function memberOf(item: Value, list: Multifield): Value {
   if (!Array.isArray(item)) {
     // A plain loop: a findIndex callback would be a closure per call (member$ runs in rule
     // tests and set-union loops).
@@ -102,7 +101,17 @@ const member = defineFunction('member$', 2, 2, (args) => {
     }
   }
   return FALSE;
-});
+}
+
+const member: FunctionDef = {
+  ...defineFunction('member$', 2, 2, (args) =>
+    memberOf(argAt('member$', args, 0), mfArg('member$', args, 1)),
+  ),
+  binary: (item, list) => {
+    if (!Array.isArray(list)) throw argTypeError('member$', 2, 'multifield');
+    return memberOf(item, list as Multifield);
+  },
+};
 
 const nth = defineFunction('nth$', 2, 2, (args) => {
   const n = intArg('nth$', args, 0);
