@@ -86,3 +86,32 @@ test('grows past many keys and empties again; clear resets', () => {
   km.set('x1', 1);
   assert.equal(km.get('x1'), 1);
 });
+
+test('large tables behave like a Map under random sequences', () => {
+  // 3,000 keys: resizes and long probe runs, with deletions shifting keys back.
+  const op = fc.record({
+    kind: fc.constantFrom('set', 'delete', 'get', 'get'),
+    key: fc.integer({ min: 0, max: 5999 }),
+  });
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 3000 }), (ops) => {
+      const km = new KeyMap<number>();
+      const m = new Map<unknown, number>();
+      for (let i = 0; i < 3000; i++) {
+        km.set(`k${i}`, i);
+        m.set(`k${i}`, i);
+      }
+      for (const o of ops) {
+        const k = `k${o.key}`;
+        if (o.kind === 'set') {
+          km.set(k, o.key);
+          m.set(k, o.key);
+        } else if (o.kind === 'delete') assert.equal(km.delete(k), m.delete(k));
+        else assert.equal(km.get(k), m.get(k));
+      }
+      for (let i = 0; i < 6000; i++) assert.equal(km.get(`k${i}`), m.get(`k${i}`));
+      assert.equal(km.size, m.size);
+    }),
+    { numRuns: 20 },
+  );
+});
