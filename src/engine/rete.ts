@@ -65,6 +65,8 @@ export abstract class BetaNode {
   store = STORE_NONE;
   /** Set by not/exists nodes: the tokens they pass on show as `*` in watch traces. */
   starred = false;
+  /** Set by terminal nodes (see `emit`). */
+  isTerminal = false;
   /** The token whose variables a pattern node's scratch frame holds (null: none). Cleared
    *  when that token is removed: a reused token object must not pass for it. */
   scratchToken: Token | null = null;
@@ -125,13 +127,21 @@ export abstract class BetaNode {
   /** Passes a new partial match on to the next node. A token holds no frame of its own: the
    *  variables' values stay in the alpha entries along its parent chain (`materialize`). */
   protected emit(parent: Token, entry: AlphaEntry | null): void {
+    const next = this.next as BetaNode;
+    if (entry === null && next.isTerminal) {
+      // A not/exists or test CE that ends its rule would pass on a token that only repeats
+      // its parent: the parent carries the activation itself (see `Token.basis` for the `*`
+      // it stands for), and NegationNode.update takes it back.
+      this.host.activate(next as TerminalNode, parent);
+      return;
+    }
     const child = newToken(parent);
     parent.addChild(child);
     if (entry !== null) {
       child.entry = entry;
       entry.addChild(child);
     }
-    (this.next as BetaNode).leftAdd(child);
+    next.leftAdd(child);
   }
 }
 
@@ -588,7 +598,10 @@ export class NegationNode extends PatternNode {
       const after = this.passes(t);
       if (before === after) continue;
       if (after) this.emit(t, null);
-      else removeChildren(t);
+      else {
+        removeChildren(t);
+        if (t.activation !== null) this.host.deactivate(t);
+      }
     }
   }
 }
@@ -630,6 +643,7 @@ export class TerminalNode extends BetaNode {
     readonly disjunct: unknown,
   ) {
     super(host);
+    this.isTerminal = true;
   }
 
   leftAdd(t: Token): void {

@@ -135,12 +135,20 @@ export class Token {
     t.cnext = null;
   }
 
+  /** Whether this is a not/exists node's token holding its rule's activation itself (the
+   *  node ends the rule, see `BetaNode.emit`): the match then also has that CE's `*`. */
+  private endsWithStar(): boolean {
+    return this.owner?.starred === true;
+  }
+
   /** The fact id of each pattern CE in rule order (null for not/exists), for `run()` results:
-   *  filled in place, one array per firing. */
+   *  filled in place, one array per firing. Called on activations' tokens. */
   basisIds(): Array<number | null> {
-    let n = 0;
+    const star = this.endsWithStar();
+    let n = star ? 1 : 0;
     for (let t: Token | null = this; t !== null; t = t.parent) if (t.show() !== null) n++;
     const out = new Array<number | null>(n);
+    if (star) out[--n] = null;
     for (let t: Token | null = this; t !== null; t = t.parent) {
       const s = t.show();
       if (s !== null) out[--n] = s === '*' ? null : s.id;
@@ -148,9 +156,11 @@ export class Token {
     return out;
   }
 
-  /** The facts (or `*`) of each pattern CE in rule order, for watch traces. */
+  /** The facts (or `*`) of each pattern CE in rule order, for watch traces. Called on
+   *  activations' tokens. */
   basis(): Array<Fact | '*'> {
     const out: Array<Fact | '*'> = [];
+    if (this.endsWithStar()) out.push('*');
     for (let t: Token | null = this; t !== null; t = t.parent) {
       const s = t.show();
       if (s !== null) out.push(s);
