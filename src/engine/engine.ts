@@ -40,10 +40,12 @@ import {
   type SlotDef,
   slotDefault,
   slotValueFits,
-  type Template,
+  Template,
 } from './template.ts';
 import type { Token } from './token.ts';
 import { FALSE, isFactRef, sameValue, type Value } from './values.ts';
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 export interface EngineOptions {
   /** Seconds since the epoch, for `(time)` and timestamps; injected so runs are reproducible. */
@@ -103,6 +105,14 @@ export class Engine implements CompileHost, NetworkHost {
   /** Live facts by id. */
   private readonly wm = new FactTable();
   private nextFactId = 0;
+  /** `templateFor`'s recent answers, one per name length mod 8: valid while the current
+   *  module and the set of templates (`Template.created` counts them) stay the same. The name
+   *  asked for is kept as given: callers pass the same (interned) string each time, and `===`
+   *  on the same string is a pointer compare (the template's own name is another copy). */
+  private readonly templateCacheNames = new Array<string | undefined>(8).fill(undefined);
+  private readonly templateCache = new Array<Template | undefined>(8).fill(undefined);
+  private templateCacheModule: Module | null = null;
+  private templateCacheEpoch = -1;
   private ruleOrder = 0;
   private gensym = 1;
   private halted = false;
@@ -518,11 +528,28 @@ export class Engine implements CompileHost, NetworkHost {
 
   /** Resolves a template name for the API (any module; ordered facts created on demand). */
   private templateFor(name: string): Template {
+    const cache = this.templateCache;
+    const j = name.length & 7;
+    if (
+      this.templateCacheModule === this.currentModule &&
+      this.templateCacheEpoch === Template.created
+    ) {
+      if (this.templateCacheNames[j] === name) return cache[j] as Template;
+    } else {
+      this.templateCacheNames.fill(undefined);
+      cache.fill(undefined);
+      this.templateCacheModule = this.currentModule;
+      this.templateCacheEpoch = Template.created;
+    }
     // A template of the current module itself is what `findTemplate` finds first: looked up
-    // directly (no visibility walk, no save and restore of the compile module per assert).
-    if (name.indexOf('::') < 0) {
-      const own = this.currentModule.templates.get(name);
-      if (own !== undefined) return own;
+    // directly (no visibility walk, no save and restore of the compile module per assert). A
+    // template is filed under its own name, so `own.bareName` says whether `name` has no `::`
+    // (a qualified name goes to `findTemplate`) without scanning the string.
+    const own = this.currentModule.templates.get(name);
+    if (own?.bareName === true) {
+      this.templateCacheNames[j] = name;
+      cache[j] = own;
+      return own;
     }
     const saved = this.compileModule;
     this.compileModule = this.currentModule;
@@ -565,16 +592,28 @@ export class Engine implements CompileHost, NetworkHost {
     // The given values are first placed at their slots' indexes, walking the object's own
     // keys (an unknown name fails before anything is converted, as the names come): reading
     // `slots[name]` for each slot instead would be a megamorphic keyed lookup per slot.
+    // Callers pass their keys in the same order assert after assert: the template remembers
+    // the last order (`keyNames`) and checks each key against it before the slotIndex lookup.
     const out = tmpl.unset.slice() as Array<JsValue | Value | undefined>;
+    const names = tmpl.keyNames;
+    let k = 0;
     for (const name in slots) {
-      if (!Object.hasOwn(slots, name)) continue;
-      const i = tmpl.slotIndex.get(name);
-      if (i === undefined) {
-        throw new EngineError(
-          'NAU_ENGINE_UNKNOWN_SLOT',
-          `template ${tmpl.name} has no slot ${name}`,
-        );
+      // hasOwnProperty.call: V8 optimizes it for for-in keys (Object.hasOwn measured slower).
+      if (!hasOwn.call(slots, name)) continue;
+      let i: number | undefined;
+      if (names[k] === name) i = tmpl.keyIndexes[k] as number;
+      else {
+        i = tmpl.slotIndex.get(name);
+        if (i === undefined) {
+          throw new EngineError(
+            'NAU_ENGINE_UNKNOWN_SLOT',
+            `template ${tmpl.name} has no slot ${name}`,
+          );
+        }
+        names[k] = name;
+        tmpl.keyIndexes[k] = i;
       }
+      k++;
       out[i] = slots[name];
     }
     // Then converted and checked in slot order (so is the first bad value reported).

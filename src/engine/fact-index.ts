@@ -58,7 +58,15 @@ export function slotsHash(slots: readonly Value[]): number {
  *  Avalanched: `valueHash` is nearly linear in a small integer, and a sum of such hashes
  *  would collide heavily (pairs of integers below 400 gave 1,023 distinct sums). */
 export function slotHash(v: Value, i: number): number {
-  let h = valueHash(v, mix(0x811c9dc5, i));
+  // Not `valueHash` (join keys and tables hash with that): this hash only has to agree with
+  // itself, so the commonest slot values, symbols and small integers, take a shorter path.
+  const seed = Math.imul(i + 1, 0x9e3779b1);
+  let h: number;
+  if (v instanceof Sym) h = mix(seed ^ 4, v.id);
+  else if (typeof v === 'bigint') {
+    const n = Number(v);
+    h = (n | 0) === n ? mix(seed ^ 2, n) : valueHash(v, seed);
+  } else h = valueHash(v, seed);
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return h ^ (h >>> 16);

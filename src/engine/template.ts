@@ -36,6 +36,9 @@ export interface SlotDef {
 }
 
 export class Template {
+  /** Templates made so far: templates are never removed or replaced but by a new one, so an
+   *  unchanged count means unchanged module template maps (`Engine.templateFor`'s cache). */
+  static created = 0;
   readonly slotIndex = new Map<string, number>();
   /** `template.slot` of each slot, for conversion error messages (built once, not per assert). */
   readonly slotLabels: readonly string[];
@@ -59,6 +62,12 @@ export class Template {
    *  `new Array`, has no allocation site V8 could pretenure once long-lived facts came from
    *  it). */
   readonly unset: ReadonlyArray<Value | undefined>;
+  /** The slot names of the last `assertFact` in the order given, and their indexes: the next
+   *  assert usually names the same keys in the same order, checked without a map lookup. */
+  readonly keyNames: string[] = [];
+  readonly keyIndexes: number[] = [];
+  /** True when the name has no `::` (see `Engine.templateFor`). */
+  readonly bareName: boolean;
   /** Live facts of this template, in assertion (= id) order. */
   readonly facts = new FactList();
   /** Live facts by slot values, to refuse duplicates. */
@@ -74,6 +83,8 @@ export class Template {
     slots.forEach((s, i) => {
       this.slotIndex.set(s.name, i);
     });
+    Template.created++;
+    this.bareName = !name.includes('::');
     this.slotLabels = slots.map((s) => `${name}.${s.name}`);
     this.unset = slots.map(() => undefined);
     this.conversions = slots.map(conversionOf);
