@@ -467,6 +467,17 @@ export abstract class PatternNode extends BetaNode {
    */
   leftUp: readonly number[] = [];
   leftPos: readonly number[] = [];
+  /** The first join's `leftUp`/`leftPos` (most joins have one): read without array loads. */
+  leftUp0 = 0;
+  leftPos0 = 0;
+
+  /** Sets where the left join values live (see `leftUp`). */
+  setLeft(up: readonly number[], pos: readonly number[]): void {
+    this.leftUp = up;
+    this.leftPos = pos;
+    this.leftUp0 = up[0] ?? 0;
+    this.leftPos0 = pos[0] ?? 0;
+  }
 
   protected leftValue(t: Token, k: number): Value {
     let x = t;
@@ -478,7 +489,11 @@ export abstract class PatternNode extends BetaNode {
   protected leftKey(t: Token): unknown {
     const n = this.leftUp.length;
     if (n === 0) return undefined;
-    if (n === 1) return singleJoinKey(this.leftValue(t, 0));
+    if (n === 1) {
+      let x = t;
+      for (let u = this.leftUp0; u > 0; u--) x = x.parent as Token;
+      return singleJoinKey(entryValue(x.entry as AlphaEntry, this.leftPos0));
+    }
     let h = JOIN_HASH_SEED;
     for (let k = 0; k < n; k++) h = valueHash(this.leftValue(t, k), h);
     return h & JOIN_HASH_MASK;

@@ -320,8 +320,7 @@ function locateJoinValues(nodes: readonly BetaNode[], frameSize: number): void {
         );
       }
     }
-    node.leftUp = up;
-    node.leftPos = pos;
+    node.setLeft(up, pos);
   });
 }
 
