@@ -573,50 +573,70 @@ export class NegationNode extends PatternNode {
     this.starred = true;
   }
 
+  // Like CLIPS, a partial match here remembers one entry that matches it (its "blocker": the
+  // fact that blocks a `not`, or that satisfies an `exists`), not how many do: a new partial
+  // match stops looking at the first match, and only the blocker's removal makes it look for
+  // another. (A session with many exposures costs one match, not all of them.)
+
   private passes(t: Token): boolean {
-    return this.exists ? t.count > 0 : t.count === 0;
+    return (t.blocker !== null) === this.exists;
   }
 
   leftAdd(t: Token): void {
     const key = this.leftKey(t);
     const h = keyHash(key);
     this.storeLeft(t, key, h);
-    let n = 0;
-    const flying = inFlight.fact;
-    const bucket = this.rightBucket(key, h);
-    for (let k = 0; k < bucket.length; k++) {
-      const e = bucket[k] as AlphaEntry;
-      if (e.removed || (e.fact === flying && !visibleInFlight(this))) continue;
-      if (this.hashedKey && !this.sameJoinValues(t, e)) continue;
-      if (this.matches(t, e)) n++;
-    }
-    t.count = n;
+    t.blocker = this.findBlocker(t, this.rightBucket(key, h), null);
     if (this.passes(t)) this.emit(t, null);
   }
 
+  /** The newest visible entry of `bucket` other than `except` that matches `t` (null: none).
+   *  Newest: facts tend to be retracted oldest first, so the blocker is seldom the one going. */
+  private findBlocker(
+    t: Token,
+    bucket: readonly AlphaEntry[],
+    except: AlphaEntry | null,
+  ): AlphaEntry | null {
+    const flying = inFlight.fact;
+    for (let k = bucket.length - 1; k >= 0; k--) {
+      const e = bucket[k] as AlphaEntry;
+      if (e === except || e.removed || (e.fact === flying && !visibleInFlight(this))) continue;
+      if (this.hashedKey && !this.sameJoinValues(t, e)) continue;
+      if (this.matches(t, e)) return e;
+    }
+    return null;
+  }
+
   entryAdded(e: AlphaEntry): void {
-    this.update(e, 1);
-  }
-
-  entryRemoved(e: AlphaEntry): void {
-    this.update(e, -1);
-  }
-
-  private update(e: AlphaEntry, delta: number): void {
     const slot = this.right.slot;
     // Newest first; emitting and removing children only touch later nodes, never this bucket.
     for (let t = this.leftTail(e.keyAt(slot), e.hashAt(slot)); t !== null; t = t.lprev) {
+      // A partial match already blocked stays so whatever else matches it.
+      if (t.blocker !== null) continue;
       if (this.hashedKey && !this.sameJoinValues(t, e)) continue;
       if (!this.matches(t, e)) continue;
-      const before = this.passes(t);
-      t.count += delta;
-      const after = this.passes(t);
-      if (before === after) continue;
-      if (after) this.emit(t, null);
-      else {
-        removeChildren(t);
-        if (t.activation !== null) this.host.deactivate(t);
-      }
+      t.blocker = e;
+      this.flip(t);
+    }
+  }
+
+  entryRemoved(e: AlphaEntry): void {
+    const slot = this.right.slot;
+    const key = e.keyAt(slot);
+    const h = e.hashAt(slot);
+    for (let t = this.leftTail(key, h); t !== null; t = t.lprev) {
+      if (t.blocker !== e) continue;
+      t.blocker = this.findBlocker(t, this.rightBucket(key, h), e);
+      if (t.blocker === null) this.flip(t);
+    }
+  }
+
+  /** A partial match whose blocker came or went for good: it starts or stops passing. */
+  private flip(t: Token): void {
+    if (this.passes(t)) this.emit(t, null);
+    else {
+      removeChildren(t);
+      if (t.activation !== null) this.host.deactivate(t);
     }
   }
 }

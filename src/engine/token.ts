@@ -89,8 +89,8 @@ export class Token {
   /** Tokens built on this one, newest at the tail (linked backwards through `cprev`). */
   kidsTail: Token | null = null;
   activation: Activation | null = null;
-  /** Not/exists nodes: how many right entries currently match this token. */
-  count = 0;
+  /** Not/exists nodes: an alpha entry that matches this token, if any (see `NegationNode`). */
+  blocker: AlphaEntry | null = null;
   /** The node that received the token. */
   owner: BetaNode | null = null;
   /** The token's left join key at its owner and the key's hash (masked to a small integer):
@@ -194,7 +194,7 @@ export function newToken(parent: Token): Token {
  *  token may still be read). */
 export function recycleToken(t: Token): void {
   t.activation = null;
-  t.count = 0;
+  t.blocker = null;
   if (free.length < MAX_FREE) free.push(t);
 }
 
