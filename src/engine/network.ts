@@ -4,6 +4,7 @@ import type { Fact } from './fact.ts';
 import {
   AlphaMemory,
   inFlight,
+  JoinNode,
   type MergedOrder,
   NegationNode,
   type PatternNode,
@@ -191,7 +192,9 @@ export class Network {
     alpha.nodes.push(node);
     byRank(alpha.nodes);
     node.alpha = alpha;
-    node.right = alpha.index(node.pattern.eqRight, tmpl.facts);
+    if (node.rootLevel && node instanceof JoinNode && node.pattern.eqRight.length === 0) {
+      node.scansAlpha = true;
+    } else node.right = alpha.index(node.pattern.eqRight, tmpl.facts);
     // Ranks changed (insertListener) before anything can propagate: merged orders are stale.
     this.mergeEpoch++;
   }

@@ -105,6 +105,12 @@ export abstract class BetaNode {
     return this.leftMem.getH(key, h) ?? null;
   }
 
+  /** The newest token stored under an alpha entry's key in `index` (null: none). */
+  protected leftTailOf(e: AlphaEntry, index: RightIndex): Token | null {
+    if (this.store === STORE_KEYLESS) return this.keylessTail;
+    return this.leftMem.getH(e.keyAt(index.slot), e.hashAt(index.slot)) ?? null;
+  }
+
   /** Takes a stored token out of its bucket (the bucket goes when it empties). */
   unlinkLeft(t: Token): void {
     const prev = t.lprev;
@@ -350,6 +356,19 @@ export class AlphaMemory {
     return idx;
   }
 
+  /** The memory's entries in the order they were made (facts in id order), for a node that
+   *  keeps no index of them (`PatternNode.scansAlpha`). */
+  entriesInOrder(): AlphaEntry[] {
+    const out: AlphaEntry[] = [];
+    for (const f of this.pattern.template.facts) {
+      const start = out.length;
+      for (let e = f.entries; e !== null; e = e.nextOfFact) if (e.alpha === this) out.push(e);
+      // A fact's entries are listed newest first.
+      out.splice(start, out.length - start, ...out.slice(start).reverse());
+    }
+    return out;
+  }
+
   /** Matches a fact and stores its entries in every index; whether it matched. */
   add(fact: Fact): boolean {
     if (this.pattern.single) {
@@ -394,7 +413,17 @@ export class AlphaMemory {
 export abstract class PatternNode extends BetaNode {
   /** Set when the engine attaches the node to its alpha memory. */
   alpha!: AlphaMemory;
+  /** The index the node joins through (unset when `scansAlpha`). */
   right!: RightIndex;
+  /** Set for a rule's first node. */
+  rootLevel = false;
+  /**
+   * A rule's first positive pattern joins its alpha memory with the rule's root token only
+   * when the root arrives (rule added, reset): it reads the memory's entries by walking the
+   * template's facts then, and the memory keeps no keyless index for it (an index every
+   * transient fact of the template would be added to and removed from again).
+   */
+  scansAlpha = false;
 
   constructor(
     host: NetworkHost,
@@ -525,7 +554,7 @@ export class JoinNode extends PatternNode {
     const h = keyHash(key);
     this.storeLeft(t, key, h);
     const flying = inFlight.fact;
-    const bucket = this.rightBucket(key, h);
+    const bucket = this.scansAlpha ? this.alpha.entriesInOrder() : this.rightBucket(key, h);
     for (let k = 0; k < bucket.length; k++) {
       const e = bucket[k] as AlphaEntry;
       if (e.removed || (e.fact === flying && !visibleInFlight(this))) continue;
@@ -535,9 +564,8 @@ export class JoinNode extends PatternNode {
   }
 
   entryAdded(e: AlphaEntry): void {
-    const slot = this.right.slot;
     // Newest partial match first (CLIPS prepends to beta memories).
-    for (let t = this.leftTail(e.keyAt(slot), e.hashAt(slot)); t !== null; t = t.lprev) {
+    for (let t = this.leftTailOf(e, this.right); t !== null; t = t.lprev) {
       if (this.hashedKey && !this.sameJoinValues(t, e)) continue;
       if (this.matches(t, e)) this.emit(t, e);
     }
@@ -547,8 +575,7 @@ export class JoinNode extends PatternNode {
     // A token this join built from `e` has its parent in the bucket of e's key: with no such
     // bucket there is nothing to remove, and the walk over all of e's tokens (built by every
     // node reading e's memory) is skipped.
-    const slot = this.right.slot;
-    if (this.leftTail(e.keyAt(slot), e.hashAt(slot)) === null) return;
+    if (this.leftTailOf(e, this.right) === null) return;
     // Newest first. Removing a token only removes tokens built after it, which this walk has
     // already passed, so the saved `prev` stays valid.
     for (let k = e.kidsTail; k !== null; ) {

@@ -273,6 +273,7 @@ function buildDisjunct(
   nodes.push(terminal);
   for (let k = 0; k + 1 < nodes.length; k++) (nodes[k] as BetaNode).next = nodes[k + 1] as BetaNode;
   d.first = nodes[0] as BetaNode;
+  if (d.first instanceof JoinNode) d.first.rootLevel = true;
   d.terminal = terminal;
   return d;
 }
