@@ -2,12 +2,11 @@
 //   npm run bench:engine-ab -- [--base REF] [--facts N] [--blocks K] [--runs R] [--json-only]
 //
 // Bundles bench/routing-workload.ts twice, once against this checkout's src/engine and once
-// against REF's (default HEAD, checked out in a temporary git worktree that is removed after),
-// loads both into one process and routes requests through them in alternating blocks of 150;
-// reports each side's per-request wall p50. On a shared machine the side loaded second gains
-// 2–5 % whatever the code, so each run swaps the loading order and the verdict is the
-// geometric mean of new/base over the runs (an A/A comparison spreads about ±1 % over 4 runs).
-// Only measures; nothing is asserted.
+// against REF's (default HEAD, checked out in a temporary git worktree that is removed after).
+// Each run is a fresh process that loads both bundles and routes requests through them in
+// alternating blocks of 150, reporting each side's per-request wall p50. The side loaded second
+// gains 2–5 % on this machine whatever the code, so runs alternate the loading order and the
+// verdict is the geometric mean of new/base over the runs. Only measures; nothing is asserted.
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +47,21 @@ type Load = (facts: number, sessions: number) => RoutingSession;
 async function loader(url: string): Promise<Load> {
   const m = (await import(url)) as { routingSession: Load };
   return m.routingSession;
+}
+
+/** One run in this process (the child side): `--child BASE_URL NEW_URL new|base`. */
+async function child(baseUrl: string, newUrl: string, newFirst: boolean): Promise<void> {
+  // Module loading order biases a run as much as session set-up order: both follow `newFirst`.
+  let base: Load;
+  let next: Load;
+  if (newFirst) {
+    next = await loader(newUrl);
+    base = await loader(baseUrl);
+  } else {
+    base = await loader(baseUrl);
+    next = await loader(newUrl);
+  }
+  process.stdout.write(`${JSON.stringify(oneRun(base, next, newFirst))}\n`);
 }
 
 function p50(xs: number[]): number {
@@ -104,10 +118,16 @@ async function main(): Promise<void> {
       join(ROOT, 'bench', 'routing-workload.ts'),
       join(baseRoot, 'bench', 'routing-workload.ts'),
     );
-    const base = await loader(bundle(baseRoot, join(tmp, 'base.mjs')));
-    const next = await loader(bundle(ROOT, join(tmp, 'new.mjs')));
+    const baseUrl = bundle(baseRoot, join(tmp, 'base.mjs'));
+    const newUrl = bundle(ROOT, join(tmp, 'new.mjs'));
     const runs: RunResult[] = [];
-    for (let r = 0; r < RUNS; r++) runs.push(oneRun(base, next, r % 2 === 1));
+    for (let r = 0; r < RUNS; r++) {
+      const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', baseUrl, newUrl];
+      args.push(r % 2 === 1 ? 'new' : 'base', '--facts', String(FACTS), '--blocks', String(BLOCKS));
+      const c = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
+      if (c.status !== 0) throw new Error(`run ${r + 1} failed: ${c.stderr}`);
+      runs.push(JSON.parse(c.stdout) as RunResult);
+    }
     const geomean = Math.exp(runs.reduce((s, x) => s + Math.log(x.ratio), 0) / runs.length);
     const result = {
       base: BASE,
@@ -135,7 +155,12 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((x: unknown) => {
+const childAt = argv.indexOf('--child');
+const task =
+  childAt >= 0
+    ? child(argv[childAt + 1] as string, argv[childAt + 2] as string, argv[childAt + 3] === 'new')
+    : main();
+task.catch((x: unknown) => {
   process.stderr.write(
     `bench failed: ${x instanceof Error ? (x.stack ?? x.message) : String(x)}\n`,
   );
