@@ -187,7 +187,12 @@ export class Network {
         const k = alphaHashKey(d.value);
         slot.byValue.set(k, [...(slot.byValue.get(k) ?? []), alpha]);
       }
-      for (const f of tmpl.facts) alpha.add(f);
+      // As `matchAlphas` dispatches: `accepts` does not test a dispatched literal again.
+      for (const f of tmpl.facts) {
+        if (d === null || alphaHashKey(f.slots[d.slot] as Value) === alphaHashKey(d.value)) {
+          alpha.add(f);
+        }
+      }
     }
     alpha.nodes.push(node);
     byRank(alpha.nodes);

@@ -11,6 +11,7 @@ import {
   type Atom,
   isMultifield,
   type Multifield,
+  Sym,
   sameValue,
   truthy,
   type Value,
@@ -97,6 +98,9 @@ interface PatternState {
   readonly betaChecks: Array<(f: Value[]) => boolean>;
   readonly eqRight: number[];
   readonly eqLeft: number[];
+  /** Whether an alpha test reads the frame (a predicate, a return value, or a variable this
+   *  pattern bound): `accepts` must then write the pattern's variables as it goes. */
+  alphaReadsFrame: boolean;
 }
 
 const fail = (at: SExpr, reason: string, c: CompileContext, code?: EngineError['code']) =>
@@ -126,6 +130,7 @@ export function compilePattern(
     betaChecks: [],
     eqRight: [],
     eqLeft: [],
+    alphaReadsFrame: false,
   };
   const slots: SlotMatcher[] = [];
   let discriminator: Discriminator | null = null;
@@ -212,15 +217,33 @@ export function compilePattern(
     }
     return collect(frame);
   };
-  // A pattern that only captures values (e.g. `(request (id ?r))`) accepts every fact.
+  // What `accepts` must run: the slots with alpha tests, except a literal the facts were
+  // already dispatched on (`discriminator`: only facts holding it reach the memory), and the
+  // variables' slots only when some test reads them. A pattern that only captures values
+  // (e.g. `(request (id ?r))`) tests nothing.
+  const dispatched =
+    discriminator !== null &&
+    (discriminator.value instanceof Sym ||
+      typeof discriminator.value === 'string' ||
+      typeof discriminator.value === 'bigint')
+      ? discriminator.slot
+      : -1;
+  const readsFrame = st.alphaReadsFrame;
+  const acceptSlots = slots.filter((s) => {
+    // (Only `single` patterns use `accepts`; others may have slots without fields.)
+    const fd = s.fields[0];
+    if (fd === undefined) return false;
+    if (fd.alpha !== null) return s.index !== dispatched || s.fields.length !== 1 || readsFrame;
+    return readsFrame && (fd.binder !== null || fd.keep !== null);
+  });
   const testsNothing = slots.every((s) => s.fields.every((fd) => fd.alpha === null));
   const accepts = (fact: Fact): boolean => {
-    if (testsNothing) return true;
+    if (testsNothing || acceptSlots.length === 0) return true;
     if (scratch === null) scratch = new Array<Value>(scope.size);
     const frame = scratch;
     if (factIdx !== null) frame[factIdx] = fact;
-    for (let i = 0; i < slots.length; i++) {
-      const s = slots[i] as SlotMatcher;
+    for (let i = 0; i < acceptSlots.length; i++) {
+      const s = acceptSlots[i] as SlotMatcher;
       if (!applyField(s.fields[0] as Field, fact.slots[s.index] as Value, frame)) return false;
     }
     return true;
@@ -581,7 +604,12 @@ function buildField(alts: Term[][], multiContext: boolean, st: PatternState): Fi
     return { multi, binder, alpha: null, keep: binder === null ? keep : null };
   }
   const check = compileAlternatives(rest, st);
-  if (!beta) return { multi, binder, alpha: check, keep: null };
+  if (!beta) {
+    if (rest.some((a) => a.some((t) => t.kind !== 'literal' && t.kind !== 'wild'))) {
+      st.alphaReadsFrame = true;
+    }
+    return { multi, binder, alpha: check, keep: null };
+  }
   const keep = binder ?? c.scope.temp();
   if (binder === null) {
     st.writes.push(keep);
