@@ -14,6 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runClipsBatch } from '../src/cli/clips-batch.ts';
+import { Rng } from './rng.ts';
 import {
   buildRoutingEngine,
   bySessionOf,
@@ -26,7 +27,6 @@ import {
   N_SOURCES,
   type RequestOutcome,
   type RequestSpec,
-  Rng,
   routeRequest,
 } from './routing-workload.ts';
 import { table } from './table.ts';

@@ -27,6 +27,7 @@ import {
   installRules,
   loadRuleDirs,
 } from '../src/rules/index.ts';
+import { Rng } from './rng.ts';
 
 const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
@@ -43,42 +44,6 @@ const GENERATED_RULES = 500;
 
 function log(text: string): void {
   if (!JSON_ONLY) process.stderr.write(`${text}\n`);
-}
-
-// ---- deterministic randomness, statistics, formatting (as bench/engine.ts) ------------------
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Rng {
-  private readonly next: () => number;
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)] as T;
-  }
-  sample<T>(xs: readonly T[], k: number): T[] {
-    const pool = xs.slice();
-    const out: T[] = [];
-    for (let i = 0; i < k && pool.length > 0; i++)
-      out.push(pool.splice(this.int(pool.length), 1)[0] as T);
-    return out;
-  }
 }
 
 function percentile(sorted: readonly number[], p: number): number {
