@@ -42,10 +42,17 @@ function visibleInFlight(node: PatternNode): boolean {
 
 // How a node keeps the tokens it receives (`BetaNode.store`): test and terminal nodes never
 // look their tokens up again; a node without equality joins keeps one list (`keylessTail`);
-// the others a list per left join key (`leftMem`).
+// the others a list per left join key (`leftMem`). A node with equality joins starts out
+// `STORE_UNINDEXED`: one list, each token carrying its key. The per-key index is only needed
+// when an alpha entry arrives or leaves while tokens wait (a right activation), and many joins
+// never see one with tokens present (the request's own facts come before the partial matches
+// built on them and go after): they are spared a hash-table update per token stored and
+// removed. The first right activation that finds tokens indexes them and the node stays
+// `STORE_KEYED`.
 export const STORE_NONE = 0;
 export const STORE_KEYLESS = 1;
 export const STORE_KEYED = 2;
+export const STORE_UNINDEXED = 3;
 
 /** Token hashes are kept as small integers (V8 would box a full 32-bit one per token); only
  *  the low bits select a `KeyMap` slot, so masked and unmasked hashes probe alike. */
@@ -60,7 +67,8 @@ export abstract class BetaNode {
    * a new key with every token), and storing a token is one probe (`swapH`).
    */
   readonly leftMem = new KeyMap<Token>();
-  /** The newest token of a node without equality joins (no hashing needed). */
+  /** The newest token of a node without equality joins (no hashing needed), or of a node
+   *  whose tokens are not indexed yet (`STORE_UNINDEXED`). */
   keylessTail: Token | null = null;
   store = STORE_NONE;
   /** Set by not/exists nodes: the tokens they pass on show as `*` in watch traces. */
@@ -83,7 +91,10 @@ export abstract class BetaNode {
       this.keylessTail = t;
     } else {
       const hash = h & SMALL_HASH;
-      prev = this.leftMem.swapH(key, hash, t) ?? null;
+      if (this.store === STORE_UNINDEXED) {
+        prev = this.keylessTail;
+        this.keylessTail = t;
+      } else prev = this.leftMem.swapH(key, hash, t) ?? null;
       t.key = key;
       t.hash = hash;
     }
@@ -96,19 +107,41 @@ export abstract class BetaNode {
   /** Whether no partial match waits on this node's left: an entry added to or removed from
    *  its alpha memory then has nothing to join (most of a template's nodes, most of the time). */
   leftEmpty(): boolean {
-    return this.store === STORE_KEYLESS ? this.keylessTail === null : this.leftMem.size === 0;
+    return this.store === STORE_KEYED ? this.leftMem.size === 0 : this.keylessTail === null;
   }
 
-  /** The newest token stored under a key (null: none). */
+  /** The newest token stored under a key (null: none). Only right activations look tokens up
+   *  by key: an unindexed node gets its index now. */
   protected leftTail(key: unknown, h: number): Token | null {
     if (this.store === STORE_KEYLESS) return this.keylessTail;
+    if (this.store === STORE_UNINDEXED) {
+      if (this.keylessTail === null) return null;
+      this.indexLeft();
+    }
     return this.leftMem.getH(key, h) ?? null;
   }
 
   /** The newest token stored under an alpha entry's key in `index` (null: none). */
   protected leftTailOf(e: AlphaEntry, index: RightIndex): Token | null {
     if (this.store === STORE_KEYLESS) return this.keylessTail;
-    return this.leftMem.getH(e.keyAt(index.slot), e.hashAt(index.slot)) ?? null;
+    return this.leftTail(e.keyAt(index.slot), e.hashAt(index.slot));
+  }
+
+  /** Moves an unindexed node's tokens into per-key buckets, keeping their order (oldest
+   *  first within each key); the node stays indexed from then on. */
+  private indexLeft(): void {
+    let oldest = this.keylessTail as Token;
+    while (oldest.lprev !== null) oldest = oldest.lprev;
+    this.keylessTail = null;
+    this.store = STORE_KEYED;
+    for (let t: Token | null = oldest; t !== null; ) {
+      const next: Token | null = t.lnext;
+      const prev = this.leftMem.swapH(t.key, t.hash, t) ?? null;
+      t.lprev = prev;
+      t.lnext = null;
+      if (prev !== null) prev.lnext = t;
+      t = next;
+    }
   }
 
   /** Takes a stored token out of its bucket (the bucket goes when it empties). */
@@ -116,7 +149,7 @@ export abstract class BetaNode {
     const prev = t.lprev;
     const next = t.lnext;
     if (next !== null) next.lprev = prev;
-    else if (this.store === STORE_KEYLESS) this.keylessTail = prev;
+    else if (this.store !== STORE_KEYED) this.keylessTail = prev;
     else if (prev === null) this.leftMem.deleteH(t.key, t.hash);
     else this.leftMem.setH(t.key, t.hash, prev);
     if (prev !== null) prev.lnext = next;
@@ -434,7 +467,7 @@ export abstract class PatternNode extends BetaNode {
     readonly alphaKey: string,
   ) {
     super(host);
-    this.store = pattern.eqLeft.length === 0 ? STORE_KEYLESS : STORE_KEYED;
+    this.store = pattern.eqLeft.length === 0 ? STORE_KEYLESS : STORE_UNINDEXED;
     this.hashedKey = pattern.eqLeft.length > 1;
   }
 
