@@ -3,6 +3,7 @@
 import type { Fact } from './fact.ts';
 import {
   AlphaMemory,
+  dropAlphaMatches,
   inFlight,
   JoinNode,
   type MergedOrder,
@@ -31,9 +32,7 @@ export class Network {
   attach(rule: Rule): void {
     for (const d of rule.disjuncts) {
       for (const node of d.patternNodes) {
-        node.alphaOrder = this.sharedOrder(
-          `A${node.pattern.template.module.name}::${node.alphaKey}`,
-        );
+        node.alphaOrder = this.sharedOrder(alphaNodeKey(node));
         node.visitOrder = this.sharedOrder(`J${node.prefixKey}`);
         node.ruleOrder = rule.order;
         insertListener(node.pattern.template.listeners, node);
@@ -53,7 +52,7 @@ export class Network {
         const i = ls.indexOf(node);
         if (i >= 0) ls.splice(i, 1);
         renumber(ls);
-        this.releaseOrder(`A${node.pattern.template.module.name}::${node.alphaKey}`);
+        this.releaseOrder(alphaNodeKey(node));
         this.releaseOrder(`J${node.prefixKey}`);
         this.detachAlpha(node);
       }
@@ -151,6 +150,7 @@ export class Network {
     inFlight.fact = fact;
     inFlight.retracting = true;
     try {
+      retracting.alphaNode = NO_ALPHA_NODE;
       if (alphas === null) {
         const nodes = first.nodes;
         for (let n = nodes.length - 1; n >= 0; n--)
@@ -250,8 +250,33 @@ export class Network {
   }
 }
 
-/** One node gives back what it built from the retracted fact's entries, newest entry first. */
+/**
+ * The identity of a pattern's CLIPS alpha node. CLIPS 6.30 hashes an alpha memory by the
+ * values its joins compare, so patterns share an alpha node (and a fact has one alpha match
+ * there) only when they have the same alpha tests and the same join slots.
+ */
+function alphaNodeKey(node: PatternNode): string {
+  return `A${node.pattern.template.module.name}::${node.alphaKey}|${node.pattern.eqRight.join(',')}`;
+}
+
+/** The CLIPS alpha node (`PatternNode.alphaOrder`) whose partial matches the retract in
+ *  flight removed last. */
+const retracting = { alphaNode: -1 };
+const NO_ALPHA_NODE = -1;
+
+/**
+ * A node reacts to the retract of the fact whose `entries` it reads, in reverse visiting
+ * order (the nodes of one CLIPS alpha node come together). As CLIPS walks each alpha match's
+ * partial matches, the first node of an alpha node removes every partial match its joins
+ * built on the fact, newest first whichever rule's join built it; then each node reacts in
+ * turn (a not/exists looks for another blocker; a join removes what it built from the entries
+ * meanwhile).
+ */
 function retractAt(node: PatternNode, entries: AlphaEntry, epoch: number): void {
+  if (node.alphaOrder !== retracting.alphaNode) {
+    retracting.alphaNode = node.alphaOrder;
+    dropAlphaMatches(entries, node.alphaOrder);
+  }
   node.visited = epoch;
   if (node.leftEmpty()) return;
   for (let e: AlphaEntry | null = entries; e !== null; e = e.nextOfFact) {

@@ -213,6 +213,55 @@ function discardToken(t: Token): void {
   recycleToken(t);
 }
 
+/**
+ * Removes the partial matches that the joins of one CLIPS alpha node (`alphaOrder`) built on
+ * the entries of a fact being retracted, newest first whichever rule's join built them: CLIPS
+ * keeps one list of them per alpha match and walks it so. A join that builds more from an
+ * entry while the retract is in flight removes those itself (`JoinNode.entryRemoved`).
+ */
+export function dropAlphaMatches(entries: AlphaEntry, alphaNode: number): void {
+  // Usually one of the fact's entries holds the alpha node's partial matches: its list is newest
+  // first already. Several do when the engine keeps apart patterns that CLIPS shares (e.g.
+  // ones differing only by a fact-address binding): those are merged by age.
+  let holder: AlphaEntry | null = null;
+  for (let e: AlphaEntry | null = entries; e !== null; e = e.nextOfFact) {
+    if (!builtIn(e, alphaNode)) continue;
+    if (holder !== null) {
+      dropMerged(entries, alphaNode);
+      return;
+    }
+    holder = e;
+  }
+  if (holder === null) return;
+  // A removed token's descendants are newer than it: the older neighbour kept here stays.
+  for (let k = holder.kidsTail; k !== null; ) {
+    const prev: Token | null = k.eprev;
+    if (builtBy(k) === alphaNode) discardToken(k);
+    k = prev;
+  }
+}
+
+/** The CLIPS alpha node of the join that built a partial match on an alpha entry. */
+function builtBy(k: Token): number {
+  return ((k.parent as Token).owner as PatternNode).alphaOrder;
+}
+
+/** Whether a join of `alphaNode` built a partial match on `e`. */
+function builtIn(e: AlphaEntry, alphaNode: number): boolean {
+  for (let k = e.kidsTail; k !== null; k = k.eprev) if (builtBy(k) === alphaNode) return true;
+  return false;
+}
+
+function dropMerged(entries: AlphaEntry, alphaNode: number): void {
+  const found: Token[] = [];
+  for (let e: AlphaEntry | null = entries; e !== null; e = e.nextOfFact) {
+    for (let k = e.kidsTail; k !== null; k = k.eprev) if (builtBy(k) === alphaNode) found.push(k);
+  }
+  found.sort((x, y) => y.seq - x.seq);
+  // A removed token's descendants go with it (their entry is cleared): skipped here.
+  for (const k of found) if (k.entry !== null) discardToken(k);
+}
+
 /** Removes a token's children, newest first (CLIPS keeps child lists newest-first). */
 export function removeChildren(t: Token): void {
   dropKids(t);
@@ -474,7 +523,8 @@ export abstract class PatternNode extends BetaNode {
   /** With several equality joins buckets are keyed by a hash: pairs are confirmed value by value. */
   protected readonly hashedKey: boolean;
 
-  /** Set by the engine: creation order of the CLIPS alpha node, of the shared join, of the rule. */
+  /** Set by the engine: creation order of the CLIPS alpha node (alpha tests and join slots),
+   *  of the shared join, of the rule. */
   alphaOrder = 0;
   visitOrder = 0;
   ruleOrder = 0;

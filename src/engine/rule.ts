@@ -351,7 +351,8 @@ function canonicalCE(ce: FlatCE, renames: Map<string, string>): string {
   };
   switch (ce.kind) {
     case 'pattern':
-      return `P${ce.factVar === null ? '' : '@'}${ser(ce.p)}`;
+      // A fact-address binding (`?f <-`) tests nothing: CLIPS shares the join all the same.
+      return `P${ser(ce.p)}`;
     case 'test':
       return `T${ser(ce.expr)}`;
     default: {

@@ -107,6 +107,9 @@ export class Token {
   /** Neighbours among the alpha entry's children. */
   eprev: Token | null = null;
   enext: Token | null = null;
+  /** When the token was built (a count of tokens built, see `newToken`): a retract removes the
+   *  partial matches built on a fact newest first across several of its alpha entries. */
+  seq = 0;
 
   /** Set when the token is built (or taken from the pool: see `newToken`). */
   constructor(public parent: Token | null) {}
@@ -183,11 +186,15 @@ const MAX_FREE = 1 << 16;
 
 /** A token for a new partial match on `parent` (fields as after construction). */
 export function newToken(parent: Token): Token {
-  const t = free.pop();
-  if (t === undefined) return new Token(parent);
-  t.parent = parent;
+  let t = free.pop();
+  if (t === undefined) t = new Token(parent);
+  else t.parent = parent;
+  t.seq = ++built;
   return t;
 }
+
+/** Tokens built so far (`Token.seq`). A double once past 2^30, and exact far beyond. */
+let built = 0;
 
 /** Gives back a removed token that nothing refers to any longer. Its list links, owner,
  *  entry and children were cleared when it was removed; its parent stays until reuse (a held

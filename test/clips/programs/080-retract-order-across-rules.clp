@@ -1,0 +1,26 @@
+; Retracting a fact whose partial matches several rules built at different times: CLIPS keeps
+; one list of them per alpha match and removes them newest first, whichever rule built them
+; (not rule by rule). Patterns that differ only by a fact-address binding share that list.
+; Blocked not CEs react after the partial matches are gone.
+(deftemplate a (slot k) (slot n))
+(deftemplate b (slot k))
+(deftemplate c (slot k) (slot n))
+(defrule j (a (k ?k) (n ?n)) (b (k ?k)) =>)
+(defrule g (a (k ?k) (n ?n)) (not (c (k ?k) (n ?n))) (b (k ?k)) =>)
+(defrule h (b (k ?k)) (a (k ?k) (n ?n)) (c (k ?k) (n ?m&:(< ?m ?n))) =>)
+(defrule f ?x <- (b (k ?k)) (a (k ?k) (n 3)) => (printout t "f " ?x crlf))
+(defrule e (b (k ?k)) (not (a (k ?k) (n 99))) =>)
+(watch activations)
+(assert (a (k x) (n 1)) (a (k y) (n 2)) (b (k x)) (a (k x) (n 3)) (c (k x) (n 0)))
+(assert (a (k x) (n 99)) (b (k y)) (a (k x) (n 4)) (a (k y) (n 5)))
+(retract 3)
+(assert (b (k x)))
+(retract 6)
+(assert (a (k x) (n 99)))
+(retract 10)
+(retract 11)
+(assert (c (k y) (n 1)) (b (k x)))
+(retract 7)
+(agenda)
+(run)
+(exit)
