@@ -334,7 +334,14 @@ export class Engine implements CompileHost, NetworkHost {
 
   /** Removes every construct and fact and starts over with only MAIN. */
   clear(): void {
-    for (const r of [...this.rules.values()]) this.removeRule(r);
+    // CLIPS's clear drops the rules and their activations without tracing them.
+    const tracing = this.watch.activations;
+    this.watch.activations = false;
+    try {
+      for (const r of [...this.rules.values()]) this.removeRule(r);
+    } finally {
+      this.watch.activations = tracing;
+    }
     this.wm.clear();
     this.modules = new Map();
     const main = new Module('MAIN', 0);

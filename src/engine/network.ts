@@ -30,9 +30,19 @@ export class Network {
 
   /** Connects a rule's nodes and creates the matches of the facts already in working memory. */
   attach(rule: Rule): void {
+    // Where CLIPS's pattern network puts the rule's patterns decides the order in which asserts
+    // visit every alpha node of their templates: re-ranked first.
+    const added = new Map<Template, PatternNode[]>();
     for (const d of rule.disjuncts) {
       for (const node of d.patternNodes) {
-        node.alphaOrder = this.sharedOrder(alphaNodeKey(node));
+        const tmpl = node.pattern.template;
+        node.netStop = tmpl.patternNet.add(node.netPath);
+        added.set(tmpl, [...(added.get(tmpl) ?? []), node]);
+      }
+    }
+    for (const [tmpl, nodes] of added) rankAlphaNodes(tmpl, nodes);
+    for (const d of rule.disjuncts) {
+      for (const node of d.patternNodes) {
         node.visitOrder = this.sharedOrder(`J${node.prefixKey}`);
         node.ruleOrder = rule.order;
         insertListener(node.pattern.template.listeners, node);
@@ -45,18 +55,24 @@ export class Network {
   }
 
   detach(rule: Rule): void {
+    const touched = new Set<Template>();
     for (const d of rule.disjuncts) {
       removeToken(d.root);
       for (const node of d.patternNodes) {
-        const ls = node.pattern.template.listeners;
+        const tmpl = node.pattern.template;
+        const ls = tmpl.listeners;
         const i = ls.indexOf(node);
         if (i >= 0) ls.splice(i, 1);
         renumber(ls);
-        this.releaseOrder(alphaNodeKey(node));
+        if (node.netStop !== null) tmpl.patternNet.remove(node.netStop);
+        node.netStop = null;
+        touched.add(tmpl);
         this.releaseOrder(`J${node.prefixKey}`);
         this.detachAlpha(node);
       }
     }
+    for (const tmpl of touched) rankAlphaNodes(tmpl, []);
+    this.mergeEpoch++;
   }
 
   /** Removes every partial match and alpha entry (the facts stay). */
@@ -250,13 +266,22 @@ export class Network {
   }
 }
 
+/** `alphaOrder` of the first alpha node in CLIPS's visiting order (the later ones count down). */
+const FIRST_ALPHA_NODE = 1 << 30;
+
 /**
- * The identity of a pattern's CLIPS alpha node. CLIPS 6.30 hashes an alpha memory by the
- * values its joins compare, so patterns share an alpha node (and a fact has one alpha match
- * there) only when they have the same alpha tests and the same join slots.
+ * Numbers the alpha nodes of a template's listeners (and of nodes about to join them) in
+ * CLIPS's visiting order (`PatternNode.alphaOrder`: higher visited first; nodes of one CLIPS
+ * alpha node share it) and re-sorts the listeners accordingly.
  */
-function alphaNodeKey(node: PatternNode): string {
-  return `A${node.pattern.template.module.name}::${node.alphaKey}|${node.pattern.eqRight.join(',')}`;
+function rankAlphaNodes(tmpl: Template, joining: readonly PatternNode[]): void {
+  const order = tmpl.patternNet.order();
+  const rank = (n: PatternNode): number =>
+    FIRST_ALPHA_NODE - (n.netStop === null ? 0 : (order.get(n.netStop) ?? 0));
+  for (const n of tmpl.listeners) n.alphaOrder = rank(n);
+  for (const n of joining) n.alphaOrder = rank(n);
+  tmpl.listeners.sort((a, b) => (visitsFirst(a, b) ? 1 : visitsFirst(b, a) ? -1 : 0));
+  renumber(tmpl.listeners);
 }
 
 /** The CLIPS alpha node (`PatternNode.alphaOrder`) whose partial matches the retract in
@@ -435,16 +460,17 @@ function alphaHashKey(v: Value): unknown {
  * `not` join removes its older rules' matches first (CLIPS removes the newest-created first).
  */
 function insertListener(ls: PatternNode[], node: PatternNode): void {
-  const visitsFirst = (a: PatternNode, b: PatternNode): boolean => {
-    if (a.alphaOrder !== b.alphaOrder) return a.alphaOrder > b.alphaOrder;
-    if (a.visitOrder !== b.visitOrder) return a.visitOrder > b.visitOrder;
-    const removes = a instanceof NegationNode && !a.exists;
-    return removes ? a.ruleOrder < b.ruleOrder : a.ruleOrder > b.ruleOrder;
-  };
   let i = ls.length;
   while (i > 0 && visitsFirst(ls[i - 1] as PatternNode, node)) i--;
   ls.splice(i, 0, node);
   renumber(ls);
+}
+
+function visitsFirst(a: PatternNode, b: PatternNode): boolean {
+  if (a.alphaOrder !== b.alphaOrder) return a.alphaOrder > b.alphaOrder;
+  if (a.visitOrder !== b.visitOrder) return a.visitOrder > b.visitOrder;
+  const removes = a instanceof NegationNode && !a.exists;
+  return removes ? a.ruleOrder < b.ruleOrder : a.ruleOrder > b.ruleOrder;
 }
 
 /** Re-ranks the listeners and keeps each alpha memory's nodes in visiting order. */

@@ -13,6 +13,7 @@ import {
   joinKey,
   singleJoinKey,
 } from './pattern.ts';
+import type { NetNode } from './pattern-net.ts';
 import { AlphaEntry, dropFrom, entryValue, newToken, recycleToken, type Token } from './token.ts';
 import { sameValue, type Value } from './values.ts';
 
@@ -25,8 +26,8 @@ export interface NetworkHost {
 /**
  * Which alpha entries of the fact being asserted or retracted a node may see. CLIPS processes an
  * assert node by node: a node not yet reached must not see the new fact (else a join fed by an
- * earlier node would pair it twice), and during a retract a node already processed must no
- * longer see it. Exactly one fact is in flight at a time.
+ * earlier node would pair it twice). A fact being retracted is part of no new match anywhere
+ * (a `not` it unblocks does not join it further on). Exactly one fact is in flight at a time.
  */
 export const inFlight = {
   fact: null as Fact | null,
@@ -35,9 +36,17 @@ export const inFlight = {
   epoch: 0,
 };
 
+/** Whether a token's match includes the fact in flight. */
+function holdsFactInFlight(t: Token): boolean {
+  const f = inFlight.fact;
+  for (let x: Token | null = t; x !== null; x = x.parent)
+    if (x.entry !== null && x.entry.fact === f) return true;
+  return false;
+}
+
 /** Whether a node may see an entry of the fact in flight (other facts' entries always are). */
 function visibleInFlight(node: PatternNode): boolean {
-  return (node.visited === inFlight.epoch) !== inFlight.retracting;
+  return !inFlight.retracting && node.visited === inFlight.epoch;
 }
 
 // How a node keeps the tokens it receives (`BetaNode.store`): test and terminal nodes never
@@ -523,11 +532,14 @@ export abstract class PatternNode extends BetaNode {
   /** With several equality joins buckets are keyed by a hash: pairs are confirmed value by value. */
   protected readonly hashedKey: boolean;
 
-  /** Set by the engine: creation order of the CLIPS alpha node (alpha tests and join slots),
-   *  of the shared join, of the rule. */
+  /** Set by the engine: the CLIPS alpha node's place in its template's visiting order (higher
+   *  first, see `PatternNet`), creation order of the shared join, of the rule. */
   alphaOrder = 0;
   visitOrder = 0;
   ruleOrder = 0;
+  /** The pattern's path in CLIPS's pattern network (`netPath`), and where it ends there. */
+  netPath: readonly string[] = [];
+  netStop: NetNode | null = null;
   /** `inFlight.epoch` when this node last processed the fact in flight. */
   visited = -1;
   /** Position in the template's listener list (CLIPS visiting order, reversed). */
@@ -737,7 +749,9 @@ export class NegationNode extends PatternNode {
     for (let t = this.leftTail(key, h); t !== null; t = t.lprev) {
       if (t.blocker !== e) continue;
       t.blocker = this.findBlocker(t, this.rightBucket(key, h), e);
-      if (t.blocker === null) this.flip(t);
+      // A partial match built on the fact being retracted goes with it: CLIPS never lets it
+      // through (no activation comes and goes).
+      if (t.blocker === null && !holdsFactInFlight(t)) this.flip(t);
     }
   }
 

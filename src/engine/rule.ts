@@ -4,6 +4,7 @@ import { EngineError, errorAt } from './errors.ts';
 import { type Code, type CompileContext, compileBody, compileExpr, Scope } from './expr.ts';
 import type { Module } from './module.ts';
 import { compilePattern, type RuleVars } from './pattern.ts';
+import { netPath } from './pattern-net.ts';
 import { headName, isList, type SExpr, type SList, symbolName } from './reader.ts';
 import {
   type BetaNode,
@@ -14,6 +15,7 @@ import {
   TerminalNode,
   TestNode,
 } from './rete.ts';
+import type { Template } from './template.ts';
 import { Token } from './token.ts';
 import { FALSE, truthy, type Value } from './values.ts';
 
@@ -244,6 +246,7 @@ function buildDisjunct(
       const pat = compilePattern(ce.p, c, vars, n, ce.factVar);
       const node = new JoinNode(env.network, pat, joinKey(n), alphaKey(ce.p));
       node.testMayBind = callsBind(ce.p);
+      node.netPath = netPath(ce.p, pat.eqRight, multiSlot(pat));
       d.patternNodes.push(node);
       nodes.push(node);
       return;
@@ -263,6 +266,7 @@ function buildDisjunct(
       ce.kind === 'exists',
     );
     node.testMayBind = callsBind(inner.p);
+    node.netPath = netPath(inner.p, pat.eqRight, multiSlot(pat));
     d.patternNodes.push(node);
     nodes.push(node);
   });
@@ -276,6 +280,12 @@ function buildDisjunct(
   if (d.first instanceof JoinNode) d.first.rootLevel = true;
   d.terminal = terminal;
   return d;
+}
+
+/** Whether a slot of the pattern's template is a multislot (an ordered fact's one slot is). */
+function multiSlot(pat: { readonly template: Template }): (slot: string) => boolean {
+  const t = pat.template;
+  return (slot) => t.implied || t.slots[t.slotIndex.get(slot) ?? -1]?.multi === true;
 }
 
 /** Whether an expression calls `bind` anywhere (a pattern's tests may then rewrite any of the

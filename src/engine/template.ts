@@ -4,6 +4,7 @@ import { EngineError } from './errors.ts';
 import { FactList } from './fact.ts';
 import { FactIndex } from './fact-index.ts';
 import type { Module } from './module.ts';
+import { PatternNet } from './pattern-net.ts';
 import type { AlphaMemory, PatternNode } from './rete.ts';
 import {
   type Atom,
@@ -44,6 +45,8 @@ export class Template {
   readonly slotLabels: readonly string[];
   /** Pattern nodes fed by this template, in the reverse of CLIPS's visiting order. */
   readonly listeners: PatternNode[] = [];
+  /** The shape of CLIPS's pattern network for the template (decides that order). */
+  readonly patternNet = new PatternNet();
   /**
    * The alpha memories over this template, arranged for dispatch: those requiring a literal in
    * a slot are found by hashing the fact's value (CLIPS's hashed alpha network); the rest are

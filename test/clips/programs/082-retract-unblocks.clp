@@ -1,0 +1,22 @@
+; A fact being retracted is part of no new match: a not CE it blocked lets through only the
+; partial matches that do not hold the fact themselves, and what it lets through does not
+; join the fact further on. Also: (clear) drops rules and activations without tracing them.
+(deftemplate a (slot k) (slot n))
+(deftemplate b (slot k) (slot n))
+(deftemplate c (slot k) (slot n))
+(defrule r0 (c (k ?k)) (not (a (k ?k) (n 0))) =>)
+(defrule r2 (a (k ?k) (n ?n)) (not (a (k ?k) (n 1))) =>)
+(defrule r4 (c (k ?k) (n ?m)) (not (b (k ?k) (n ?m))) ?f2 <- (b (k ?k) (n ?n)) =>)
+(watch activations)
+(assert (a (k x) (n 2)))
+(assert (a (k x) (n 1)))
+(retract 2)
+(assert (c (k y) (n 2)))
+(assert (b (k x) (n 0)))
+(assert (c (k x) (n 0)))
+(retract 4)
+(agenda)
+(clear)
+(defrule q (a) =>)
+(assert (a))
+(exit)
