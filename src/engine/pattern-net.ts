@@ -65,14 +65,15 @@ export class PatternNet {
 const LITERALS = new Set(['SYMBOL', 'STRING', 'INTEGER', 'FLOAT']);
 
 /**
- * The path of a pattern in its template's network (`joinSlots`: the positions its join hashes
- * on; `multi`: whether a slot is a multislot). Constraints whose variables come from other
- * patterns are join tests in CLIPS and add no level here.
+ * The path of a pattern in its template's network (`multi`: whether a slot is a multislot).
+ * Constraints whose variables come from other patterns are join tests in CLIPS and add no level
+ * here; the fields compared for equality with such a variable are the join's hash key.
  */
 export function netPath(
   p: SList,
-  joinSlots: readonly number[],
   multi: (slot: string) => boolean,
+  /** The variables this pattern binds (others come from earlier patterns: join tests). */
+  bindsHere: ReadonlySet<string>,
 ): string[] {
   const levels: string[] = [];
   /** Where the last field's levels start (a literal has two: both carry the join hash). */
@@ -90,26 +91,43 @@ export function netPath(
         ? outsideVars(e.items)
         : (e.tok.kind === 'SF_VAR' || e.tok.kind === 'MF_VAR') && !own.has(e.tok.text),
     );
-  /** A fresh variable is bound here (no test); a known one is an equality test. */
+  /** A fresh variable is bound here (no test); a known one is an equality test, within the
+   *  pattern, or a join test when an earlier pattern bound it. */
   const bind = (e: SExpr): boolean => {
     if (e.kind !== 'atom') return false;
     const k = e.tok.kind;
     if (k === 'SF_WILD' || k === 'MF_WILD') return true;
-    if ((k === 'SF_VAR' || k === 'MF_VAR') && !own.has(e.tok.text)) {
+    if ((k === 'SF_VAR' || k === 'MF_VAR') && !own.has(e.tok.text) && bindsHere.has(e.tok.text)) {
       own.set(e.tok.text, `v${own.size}`);
       return true;
     }
     return false;
   };
+  const noteJoin = (label: string, vals: readonly SExpr[]): void => {
+    const v = vals[0];
+    const next = vals[1];
+    if (
+      v?.kind === 'atom' &&
+      (v.tok.kind === 'SF_VAR' || v.tok.kind === 'MF_VAR') &&
+      !own.has(v.tok.text) &&
+      !bindsHere.has(v.tok.text) &&
+      (next === undefined || (next.kind === 'atom' && next.tok.kind === '&'))
+    ) {
+      joined.push(label);
+    }
+  };
   /** A field's constraint (`?x&:(...)`, `a|b`, a literal, ...) as a network test, or ''. The
    *  leading variable (if fresh) is bound here; the rest is an alpha test only when it reads
    *  no other pattern's variables. */
+  /** Fields compared for equality with an earlier pattern's variable: the join hashes them. */
+  const joined: string[] = [];
   const test = (vals: readonly SExpr[]): string => {
     const rest = bind(vals[0] as SExpr) ? vals.slice(1) : vals;
     return rest.length === 0 || outsideVars(rest) ? '' : vals.map(text).join(' ');
   };
   /** One field; `extra`: a test CLIPS adds to it (a multislot's length check). */
   const field = (label: string, vals: readonly SExpr[], extra: string): void => {
+    noteJoin(label, vals);
     const only = vals[0] as SExpr;
     if (vals.length === 1 && only.kind === 'atom' && LITERALS.has(only.tok.kind)) {
       // A literal is hashed: a selector on the field, then the value.
@@ -140,6 +158,7 @@ export function netPath(
     const length = sf > 0 || mf === 0 ? `len${sf}${mf === 0 ? '=' : '+'}` : '';
     const start = levels.length;
     groups.forEach((g, i) => {
+      if (isMf(g)) noteJoin(`${slot}[${i}]`, g);
       const label = `${slot}[${i}]`;
       const extra = i === 0 ? length : '';
       if (!isMf(g)) {
@@ -168,7 +187,7 @@ export function netPath(
     }
   } else multiField('', items);
   // No join key is no hash expression: such a last node shares with the same test anywhere.
-  const hash = joinSlots.length === 0 ? '' : `#${joinSlots.join(',')}`;
+  const hash = joined.length === 0 ? '' : `#${joined.join(',')}`;
   if (levels.length === 0) return [`R${hash}`];
   return levels.map((l, i) => (i >= lastField ? l + hash : l));
 }

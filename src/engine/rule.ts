@@ -246,7 +246,7 @@ function buildDisjunct(
       const pat = compilePattern(ce.p, c, vars, n, ce.factVar);
       const node = new JoinNode(env.network, pat, joinKey(n), alphaKey(ce.p));
       node.testMayBind = callsBind(ce.p);
-      node.netPath = netPath(ce.p, pat.eqRight, multiSlot(pat));
+      node.netPath = netPath(ce.p, multiSlot(pat), new Set(pat.bound));
       d.patternNodes.push(node);
       nodes.push(node);
       return;
@@ -266,7 +266,7 @@ function buildDisjunct(
       ce.kind === 'exists',
     );
     node.testMayBind = callsBind(inner.p);
-    node.netPath = netPath(inner.p, pat.eqRight, multiSlot(pat));
+    node.netPath = netPath(inner.p, multiSlot(pat), new Set(pat.bound));
     d.patternNodes.push(node);
     nodes.push(node);
   });

@@ -8,25 +8,35 @@ import { Reader, type SList } from '../../src/engine/reader.ts';
 
 const pattern = (text: string): SList => new Reader(text).read() as SList;
 const single = () => false;
-const path = (text: string, join: number[] = [], multi: (s: string) => boolean = single) =>
-  netPath(pattern(text), join, multi);
+/** Every variable of the pattern counts as bound here unless listed in `outside`. */
+const path = (text: string, outside: string[] = [], multi: (s: string) => boolean = single) => {
+  const vars = new Set([...text.matchAll(/\?([a-z]\w*)/g)].map((m) => m[1] as string));
+  for (const v of outside) vars.delete(v);
+  return netPath(pattern(text), multi, vars);
+};
 
 describe('CLIPS pattern network paths', () => {
   it('drops fresh variables and wildcards; keeps one untested node when nothing is left', () => {
     assert.deepEqual(path('(a (k ?k) (n ?))'), ['R']);
-    assert.deepEqual(path('(a (k ?k) (n ?n))', [0, 1]), ['R#0,1']);
+    // Fields equal to an earlier pattern's variables are the join's hash key.
+    assert.deepEqual(path('(a (k ?k) (n ?n))', ['k', 'n']), ['R#k,n']);
   });
 
   it('a literal is a selector and a value level; the join hash marks both when it is last', () => {
     assert.deepEqual(path('(a (k x) (n ?n))'), ['S k ', 'V k SYMBOL:x']);
-    assert.deepEqual(path('(a (k ?k) (n 2))', [0]), ['S n #0', 'V n INTEGER:2#0']);
+    assert.deepEqual(path('(a (k ?k) (n 2))', ['k']), ['S n #k', 'V n INTEGER:2#k']);
     assert.deepEqual(path('(a (n 0) (k y))'), ['S n ', 'V n INTEGER:0', 'S k ', 'V k SYMBOL:y']);
   });
 
   it('tests on the pattern own variables are levels; tests reading other patterns are not', () => {
     assert.deepEqual(path('(a (k ?x) (n ?x))'), ['T n  v0']);
     assert.equal(path('(a (k ?k) (n ?m&:(> ?m 1)))').length, 1);
-    assert.deepEqual(path('(a (k ?k) (n ?m&:(> ?m ?other)))'), ['R']);
+    assert.deepEqual(path('(a (k ?k) (n ?m&:(> ?m ?other)))', ['other']), ['R']);
+    // ?k bound by an earlier pattern: a join test (hashed on k), with the predicate on it.
+    assert.deepEqual(path('(a (k ?k&:(> (str-length ?k) 0)) (n 1))', ['k']), [
+      'S n #k',
+      'V n INTEGER:1#k',
+    ]);
   });
 
   it('multislots: a length check on the first field, the last field marked', () => {
