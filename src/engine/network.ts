@@ -9,13 +9,14 @@ import {
   type MergedOrder,
   NegationNode,
   type PatternNode,
+  releaseBlocked,
   removeToken,
   TerminalNode,
   TestNode,
 } from './rete.ts';
 import type { Disjunct, Rule } from './rule.ts';
 import type { Template } from './template.ts';
-import type { AlphaEntry } from './token.ts';
+import type { AlphaEntry, Token } from './token.ts';
 import { isMultifield, type Value } from './values.ts';
 
 export class Network {
@@ -178,7 +179,10 @@ export class Network {
             retractAt(merged[n] as PatternNode, entries, epoch);
         } else retractMerging(alphas, entries, epoch);
       }
+      releaseBlocked(retracting.pending);
     } finally {
+      // (After a throw: a partial match left pending must not be released by the next retract.)
+      if (retracting.pending.length > 0) retracting.pending.length = 0;
       inFlight.fact = null;
     }
     for (let e: AlphaEntry | null = entries; e !== null; e = e.nextOfFact) e.alpha.remove(e);
@@ -286,26 +290,33 @@ function rankAlphaNodes(tmpl: Template, joining: readonly PatternNode[]): void {
 
 /** The CLIPS alpha node (`PatternNode.alphaOrder`) whose partial matches the retract in
  *  flight removed last. */
-const retracting = { alphaNode: -1 };
+const retracting = {
+  alphaNode: -1,
+  /** Partial matches of the current alpha node's not/exists nodes the fact blocked. */
+  pending: [] as Token[],
+};
 const NO_ALPHA_NODE = -1;
 
 /**
  * A node reacts to the retract of the fact whose `entries` it reads, in reverse visiting
- * order (the nodes of one CLIPS alpha node come together). As CLIPS walks each alpha match's
- * partial matches, the first node of an alpha node removes every partial match its joins
- * built on the fact, newest first whichever rule's join built it; then each node reacts in
- * turn (a not/exists looks for another blocker; a join removes what it built from the entries
- * meanwhile).
+ * order (the nodes of one CLIPS alpha node come together). As CLIPS walks each alpha match,
+ * the first node of an alpha node removes every partial match its joins built on the fact,
+ * newest first whichever rule's join built it; then the partial matches the fact blocked in
+ * that alpha node's not/exists nodes look for another blocker or go through, most recently
+ * blocked first (`releaseBlocked`, when the next alpha node starts or the retract ends).
  */
 function retractAt(node: PatternNode, entries: AlphaEntry, epoch: number): void {
   if (node.alphaOrder !== retracting.alphaNode) {
+    releaseBlocked(retracting.pending);
     retracting.alphaNode = node.alphaOrder;
     dropAlphaMatches(entries, node.alphaOrder);
   }
   node.visited = epoch;
-  if (node.leftEmpty()) return;
+  // Joins have nothing left to do: the fact's partial matches are gone, and a fact being
+  // retracted joins nothing new. Only not/exists nodes (`starred`) react.
+  if (!node.starred || node.leftEmpty()) return;
   for (let e: AlphaEntry | null = entries; e !== null; e = e.nextOfFact) {
-    if (e.alpha === node.alpha) node.entryRemoved(e);
+    if (e.alpha === node.alpha) (node as NegationNode).collectBlocked(e, retracting.pending);
   }
 }
 

@@ -36,6 +36,42 @@ export const inFlight = {
   epoch: 0,
 };
 
+/** Blocks counted so far (`Token.blockSeq`). */
+let blocks = 0;
+
+/** Records a partial match's blocker (null: none) and, for one, when it was set. */
+function blockBy(t: Token, e: AlphaEntry | null): void {
+  t.blocker = e;
+  if (e !== null) t.blockSeq = ++blocks;
+}
+
+/**
+ * Lets go the partial matches that the fact being retracted blocked in not/exists nodes of one
+ * CLIPS alpha node, most recently blocked first (CLIPS keeps a list per alpha match, newest
+ * first); `pending` is emptied.
+ */
+export function releaseBlocked(pending: Token[]): void {
+  const n = pending.length;
+  if (n === 0) return;
+  // Insertion sort by blockSeq, highest first (usually zero or one partial match).
+  for (let i = 1; i < n; i++) {
+    const t = pending[i] as Token;
+    let j = i - 1;
+    while (j >= 0 && (pending[j] as Token).blockSeq < t.blockSeq) {
+      pending[j + 1] = pending[j] as Token;
+      j--;
+    }
+    pending[j + 1] = t;
+  }
+  const f = inFlight.fact;
+  for (let i = 0; i < n; i++) {
+    const t = pending[i] as Token;
+    // Skips one that an earlier release removed (or reused).
+    if (t.blocker !== null && t.blocker.fact === f) (t.owner as NegationNode).release(t);
+  }
+  pending.length = 0;
+}
+
 /** Whether a token's match includes the fact in flight. */
 function holdsFactInFlight(t: Token): boolean {
   const f = inFlight.fact;
@@ -708,7 +744,7 @@ export class NegationNode extends PatternNode {
     const key = this.leftKey(t);
     const h = keyHash(key);
     this.storeLeft(t, key, h);
-    t.blocker = this.findBlocker(t, this.rightBucket(key, h), null);
+    blockBy(t, this.findBlocker(t, this.rightBucket(key, h), null));
     if (this.passes(t)) this.emit(t, null);
   }
 
@@ -737,22 +773,35 @@ export class NegationNode extends PatternNode {
       if (t.blocker !== null) continue;
       if (this.hashedKey && !this.sameJoinValues(t, e)) continue;
       if (!this.matches(t, e)) continue;
-      t.blocker = e;
+      blockBy(t, e);
       this.flip(t);
     }
   }
 
   entryRemoved(e: AlphaEntry): void {
     const slot = this.right.slot;
-    const key = e.keyAt(slot);
-    const h = e.hashAt(slot);
-    for (let t = this.leftTail(key, h); t !== null; t = t.lprev) {
-      if (t.blocker !== e) continue;
-      t.blocker = this.findBlocker(t, this.rightBucket(key, h), e);
-      // A partial match built on the fact being retracted goes with it: CLIPS never lets it
-      // through (no activation comes and goes).
-      if (t.blocker === null && !holdsFactInFlight(t)) this.flip(t);
+    for (let t = this.leftTail(e.keyAt(slot), e.hashAt(slot)); t !== null; t = t.lprev) {
+      if (t.blocker === e) this.release(t);
     }
+  }
+
+  /** Adds the partial matches `e` blocks to `out` (a retract lets them go in CLIPS's order,
+   *  see `releaseBlocked`). */
+  collectBlocked(e: AlphaEntry, out: Token[]): void {
+    const slot = this.right.slot;
+    for (let t = this.leftTail(e.keyAt(slot), e.hashAt(slot)); t !== null; t = t.lprev) {
+      if (t.blocker === e) out.push(t);
+    }
+  }
+
+  /** A partial match whose blocker is going: it looks for another, or passes (fails). */
+  release(t: Token): void {
+    const e = t.blocker as AlphaEntry;
+    const slot = this.right.slot;
+    blockBy(t, this.findBlocker(t, this.rightBucket(e.keyAt(slot), e.hashAt(slot)), e));
+    // A partial match built on the fact being retracted goes with it: CLIPS never lets it
+    // through (no activation comes and goes).
+    if (t.blocker === null && !holdsFactInFlight(t)) this.flip(t);
   }
 
   /** A partial match whose blocker came or went for good: it starts or stops passing. */

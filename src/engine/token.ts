@@ -91,6 +91,9 @@ export class Token {
   activation: Activation | null = null;
   /** Not/exists nodes: an alpha entry that matches this token, if any (see `NegationNode`). */
   blocker: AlphaEntry | null = null;
+  /** When `blocker` was set (a count of blocks): a retract releases the partial matches a fact
+   *  blocked most recently blocked first, as CLIPS. */
+  blockSeq = 0;
   /** The node that received the token. */
   owner: BetaNode | null = null;
   /** The token's left join key at its owner and the key's hash (masked to a small integer):

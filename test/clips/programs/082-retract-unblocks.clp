@@ -1,6 +1,8 @@
 ; A fact being retracted is part of no new match: a not CE it blocked lets through only the
 ; partial matches that do not hold the fact themselves, and what it lets through does not
-; join the fact further on. Also: (clear) drops rules and activations without tracing them.
+; join the fact further on. The partial matches one retract lets through go most recently
+; blocked first (one right activation blocks the newest first; partial matches that arrive
+; blocked are blocked in their order). Also: (clear) drops rules and activations untraced.
 (deftemplate a (slot k) (slot n))
 (deftemplate b (slot k) (slot n))
 (deftemplate c (slot k) (slot n))
@@ -14,6 +16,17 @@
 (assert (c (k y) (n 2)))
 (assert (b (k x) (n 0)))
 (assert (c (k x) (n 0)))
+(retract 4)
+(agenda)
+(clear)
+(deftemplate a (slot k) (slot n))
+(deftemplate c (slot k) (slot n))
+(defrule u (a (k ?k) (n ?n)) (not (c (k ?k))) =>)
+(assert (a (k z) (n 1)) (a (k z) (n 2)))
+(assert (c (k z) (n 5)))
+(retract 3)
+(assert (c (k w) (n 5)))
+(assert (a (k w) (n 1)) (a (k w) (n 2)))
 (retract 4)
 (agenda)
 (clear)

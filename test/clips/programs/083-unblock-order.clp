@@ -1,0 +1,18 @@
+; One retract unblocks two partial matches of a not that one assert had blocked: CLIPS lets
+; them through most recently blocked first.
+(deftemplate a (slot k) (slot n))
+(deftemplate b (slot k) (slot n))
+(deftemplate c (slot k) (slot n))
+(deftemplate m (slot k) (multislot items))
+(defrule r2 ?f0 <- (a (k x|y) (n ?n)) ?f1 <- (a (k ?k&:(> (str-length ?k) 0)) (n ?m&:(> ?m 0))) (not (c (k x|y) (n ?m))) => (assert (c (k ?k) (n 9))))
+(watch activations)
+(watch rules)
+(assert (b (k y) (n 0)))
+(assert (a (k x) (n 1)))
+(run 1)
+(assert (m (k x) (items y x y)))
+(assert (b (k y) (n 2)))
+(assert (a (k y) (n 0)))
+(assert (c (k y) (n 1)))
+(retract 7)
+(exit)
