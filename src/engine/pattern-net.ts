@@ -92,13 +92,14 @@ export function netPath(
         : (e.tok.kind === 'SF_VAR' || e.tok.kind === 'MF_VAR') && !own.has(e.tok.text),
     );
   /** A fresh variable is bound here (no test); a known one is an equality test, within the
-   *  pattern, or a join test when an earlier pattern bound it. */
-  const bind = (e: SExpr): boolean => {
+   *  pattern, or a join test when an earlier pattern bound it. A variable is named after the
+   *  field that binds it: CLIPS's tests read fields, whatever the variables are called. */
+  const bind = (e: SExpr, label: string): boolean => {
     if (e.kind !== 'atom') return false;
     const k = e.tok.kind;
     if (k === 'SF_WILD' || k === 'MF_WILD') return true;
     if ((k === 'SF_VAR' || k === 'MF_VAR') && !own.has(e.tok.text) && bindsHere.has(e.tok.text)) {
-      own.set(e.tok.text, `v${own.size}`);
+      own.set(e.tok.text, `@${label}`);
       return true;
     }
     return false;
@@ -116,14 +117,28 @@ export function netPath(
       joined.push(label);
     }
   };
+  /** Fields compared for equality with an earlier pattern's variable: the join hashes them. */
+  const joined: string[] = [];
   /** A field's constraint (`?x&:(...)`, `a|b`, a literal, ...) as a network test, or ''. The
    *  leading variable (if fresh) is bound here; the rest is an alpha test only when it reads
    *  no other pattern's variables. */
-  /** Fields compared for equality with an earlier pattern's variable: the join hashes them. */
-  const joined: string[] = [];
-  const test = (vals: readonly SExpr[]): string => {
-    const rest = bind(vals[0] as SExpr) ? vals.slice(1) : vals;
-    return rest.length === 0 || outsideVars(rest) ? '' : vals.map(text).join(' ');
+  const test = (label: string, vals: readonly SExpr[]): string => {
+    const lead = vals[0] as SExpr;
+    if (bind(lead, label)) {
+      const rest = vals.slice(1);
+      return rest.length === 0 || outsideVars(rest) ? '' : vals.map(text).join(' ');
+    }
+    // `?k&:(...)` with ?k from an earlier pattern: the equality is the join's, and the rest
+    // reads this field's own value (so it is a pattern test when it reads nothing else).
+    if (lead.kind === 'atom' && lead.tok.kind === 'SF_VAR' && !own.has(lead.tok.text)) {
+      const rest = vals.slice(1);
+      if (rest.length === 0) return '';
+      own.set(lead.tok.text, `@${label}`);
+      const t = outsideVars(rest) ? '' : vals.map(text).join(' ');
+      own.delete(lead.tok.text);
+      return t;
+    }
+    return outsideVars(vals) ? '' : vals.map(text).join(' ');
   };
   /** One field; `extra`: a test CLIPS adds to it (a multislot's length check). */
   const field = (label: string, vals: readonly SExpr[], extra: string): void => {
@@ -135,7 +150,7 @@ export function netPath(
       levels.push(`S ${label} ${extra}`, `V ${label} ${text(only)}`);
       return;
     }
-    const t = test(vals);
+    const t = test(label, vals);
     if (t !== '' || extra !== '') {
       lastField = levels.length;
       levels.push(`T ${label} ${extra} ${t}`);
@@ -165,7 +180,7 @@ export function netPath(
         field(label, g, extra);
         return;
       }
-      const t = `${extra} ${test(g)}`.trim();
+      const t = `${extra} ${test(label, g)}`.trim();
       if (mf > 1 || t !== '') lastField = levels.length;
       if (mf > 1) levels.push(`M ${label} ${t}`);
       else if (t !== '') levels.push(`T ${label} ${t}`);
