@@ -38,7 +38,9 @@ export class Network {
       for (const node of d.patternNodes) {
         const tmpl = node.pattern.template;
         node.netStop = tmpl.patternNet.add(node.netPath);
-        added.set(tmpl, [...(added.get(tmpl) ?? []), node]);
+        const list = added.get(tmpl);
+        if (list === undefined) added.set(tmpl, [node]);
+        else list.push(node);
       }
     }
     for (const [tmpl, nodes] of added) rankAlphaNodes(tmpl, nodes);
@@ -151,11 +153,10 @@ export class Network {
     fact.entries = null;
   }
 
-  /** Undoes an assert in the exact reverse of the order the assert was processed (as CLIPS). */
+  /** Undoes an assert: CLIPS alpha node by alpha node, in reverse visiting order (see `retractAt`). */
   propagateRetract(fact: Fact): void {
     const entries = fact.entries;
     if (entries === null) return;
-    const epoch = ++inFlight.epoch;
     // The distinct memories the fact is in (usually one).
     const first = entries.alpha;
     let alphas: AlphaMemory[] | null = null;
@@ -170,14 +171,12 @@ export class Network {
       retracting.alphaNode = NO_ALPHA_NODE;
       if (alphas === null) {
         const nodes = first.nodes;
-        for (let n = nodes.length - 1; n >= 0; n--)
-          retractAt(nodes[n] as PatternNode, entries, epoch);
+        for (let n = nodes.length - 1; n >= 0; n--) retractAt(nodes[n] as PatternNode, entries);
       } else {
         const merged = mergedNodes(alphas, this.mergeEpoch);
         if (merged !== null) {
-          for (let n = merged.length - 1; n >= 0; n--)
-            retractAt(merged[n] as PatternNode, entries, epoch);
-        } else retractMerging(alphas, entries, epoch);
+          for (let n = merged.length - 1; n >= 0; n--) retractAt(merged[n] as PatternNode, entries);
+        } else retractMerging(alphas, entries);
       }
       releaseBlocked(retracting.pending);
     } finally {
@@ -305,13 +304,12 @@ const NO_ALPHA_NODE = -1;
  * that alpha node's not/exists nodes look for another blocker or go through, most recently
  * blocked first (`releaseBlocked`, when the next alpha node starts or the retract ends).
  */
-function retractAt(node: PatternNode, entries: AlphaEntry, epoch: number): void {
+function retractAt(node: PatternNode, entries: AlphaEntry): void {
   if (node.alphaOrder !== retracting.alphaNode) {
     releaseBlocked(retracting.pending);
     retracting.alphaNode = node.alphaOrder;
     dropAlphaMatches(entries, node.alphaOrder);
   }
-  node.visited = epoch;
   // Joins have nothing left to do: the fact's partial matches are gone, and a fact being
   // retracted joins nothing new. Only not/exists nodes (`starred`) react.
   if (!node.starred || node.leftEmpty()) return;
@@ -388,7 +386,7 @@ function feedMerging(alphas: readonly AlphaMemory[], epoch: number): void {
 
 /** Visits the nodes of several alpha memories in reverse visiting order for a retract (the
  *  lowest rank among the lists' tails first), when the merged orders are not cached. */
-function retractMerging(alphas: readonly AlphaMemory[], entries: AlphaEntry, epoch: number): void {
+function retractMerging(alphas: readonly AlphaMemory[], entries: AlphaEntry): void {
   const pos = alphas.map((a) => a.nodes.length - 1);
   for (;;) {
     let best = -1;
@@ -405,7 +403,7 @@ function retractMerging(alphas: readonly AlphaMemory[], entries: AlphaEntry, epo
     }
     if (best < 0) break;
     const nodes = (alphas[best] as AlphaMemory).nodes;
-    retractAt(nodes[(pos[best] as number)--] as PatternNode, entries, epoch);
+    retractAt(nodes[(pos[best] as number)--] as PatternNode, entries);
   }
 }
 
