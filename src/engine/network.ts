@@ -32,23 +32,20 @@ export class Network {
   /** Connects a rule's nodes and creates the matches of the facts already in working memory. */
   attach(rule: Rule): void {
     // Where CLIPS's pattern network puts the rule's patterns decides the order in which asserts
-    // visit every alpha node of their templates: re-ranked first.
-    const added = new Map<Template, PatternNode[]>();
+    // visit every alpha node of their templates: the templates are re-ranked before their next
+    // assert or retract (once for a whole batch of rules, see `ranked`).
     for (const d of rule.disjuncts) {
       for (const node of d.patternNodes) {
         const tmpl = node.pattern.template;
         node.netStop = tmpl.patternNet.add(node.netPath);
-        const list = added.get(tmpl);
-        if (list === undefined) added.set(tmpl, [node]);
-        else list.push(node);
+        tmpl.ranksStale = true;
       }
     }
-    for (const [tmpl, nodes] of added) rankAlphaNodes(tmpl, nodes);
     for (const d of rule.disjuncts) {
       for (const node of d.patternNodes) {
         node.visitOrder = this.sharedOrder(`J${node.prefixKey}`);
         node.ruleOrder = rule.order;
-        insertListener(node.pattern.template.listeners, node);
+        node.pattern.template.listeners.push(node);
         this.attachAlpha(node);
       }
       // The alpha memories already hold the facts in working memory; pushing the root token
@@ -58,7 +55,6 @@ export class Network {
   }
 
   detach(rule: Rule): void {
-    const touched = new Set<Template>();
     for (const d of rule.disjuncts) {
       removeToken(d.root);
       for (const node of d.patternNodes) {
@@ -66,16 +62,13 @@ export class Network {
         const ls = tmpl.listeners;
         const i = ls.indexOf(node);
         if (i >= 0) ls.splice(i, 1);
-        renumber(ls);
         if (node.netStop !== null) tmpl.patternNet.remove(node.netStop);
         node.netStop = null;
-        touched.add(tmpl);
+        tmpl.ranksStale = true;
         this.releaseOrder(`J${node.prefixKey}`);
         this.detachAlpha(node);
       }
     }
-    for (const tmpl of touched) rankAlphaNodes(tmpl, []);
-    this.mergeEpoch++;
   }
 
   /** Removes every partial match and alpha entry (the facts stay). */
@@ -103,6 +96,7 @@ export class Network {
    * rank, so the cost does not depend on how many other patterns the template has).
    */
   propagateAssert(tmpl: Template, fact: Fact): void {
+    if (tmpl.ranksStale) this.rank(tmpl);
     const epoch = ++inFlight.epoch;
     try {
       const matched = matchAlphas(tmpl, fact);
@@ -157,6 +151,7 @@ export class Network {
   propagateRetract(fact: Fact): void {
     const entries = fact.entries;
     if (entries === null) return;
+    if (fact.template.ranksStale) this.rank(fact.template);
     // The distinct memories the fact is in (usually one).
     const first = entries.alpha;
     let alphas: AlphaMemory[] | null = null;
@@ -188,6 +183,12 @@ export class Network {
     fact.entries = null;
   }
 
+  /** Puts a template's listeners in visiting order after rules came or went. */
+  private rank(tmpl: Template): void {
+    rankAlphaNodes(tmpl);
+    this.mergeEpoch++;
+  }
+
   /** Connects a pattern node to its shared alpha memory (created and filled on first use). */
   private attachAlpha(node: PatternNode): void {
     const tmpl = node.pattern.template;
@@ -214,12 +215,10 @@ export class Network {
       }
     }
     alpha.nodes.push(node);
-    byRank(alpha.nodes);
     node.alpha = alpha;
     if (node.rootLevel && node instanceof JoinNode && node.pattern.eqRight.length === 0) {
       node.scansAlpha = true;
     } else node.right = alpha.index(node.pattern.eqRight, tmpl.facts);
-    // Ranks changed (insertListener) before anything can propagate: merged orders are stale.
     this.mergeEpoch++;
   }
 
@@ -273,18 +272,25 @@ export class Network {
 const FIRST_ALPHA_NODE = 1 << 30;
 
 /**
- * Numbers the alpha nodes of a template's listeners (and of nodes about to join them) in
- * CLIPS's visiting order (`PatternNode.alphaOrder`: higher visited first; nodes of one CLIPS
- * alpha node share it) and re-sorts the listeners accordingly.
+ * Numbers the alpha nodes of a template's listeners in CLIPS's visiting order
+ * (`PatternNode.alphaOrder`: higher visited first; nodes of one CLIPS alpha node share it),
+ * sorts the listeners and each of the template's alpha memories' nodes into that order.
  */
-function rankAlphaNodes(tmpl: Template, joining: readonly PatternNode[]): void {
+function rankAlphaNodes(tmpl: Template): void {
   const order = tmpl.patternNet.order();
-  const rank = (n: PatternNode): number =>
-    FIRST_ALPHA_NODE - (n.netStop === null ? 0 : (order.get(n.netStop) ?? 0));
-  for (const n of tmpl.listeners) n.alphaOrder = rank(n);
-  for (const n of joining) n.alphaOrder = rank(n);
-  tmpl.listeners.sort((a, b) => (visitsFirst(a, b) ? 1 : visitsFirst(b, a) ? -1 : 0));
-  renumber(tmpl.listeners);
+  const ls = tmpl.listeners;
+  for (const n of ls) {
+    n.alphaOrder = FIRST_ALPHA_NODE - (n.netStop === null ? 0 : (order.get(n.netStop) ?? 0));
+  }
+  ls.sort((a, b) => (visitsFirst(a, b) ? 1 : visitsFirst(b, a) ? -1 : 0));
+  const alphas = new Set<AlphaMemory>();
+  for (let i = 0; i < ls.length; i++) {
+    const n = ls[i] as PatternNode;
+    n.rank = i;
+    alphas.add(n.alpha);
+  }
+  for (const a of alphas) byRank(a.nodes);
+  tmpl.ranksStale = false;
 }
 
 /** The CLIPS alpha node (`PatternNode.alphaOrder`) whose partial matches the retract in
@@ -464,28 +470,16 @@ function alphaHashKey(v: Value): unknown {
 }
 
 /**
- * Keeps listeners in the reverse of CLIPS's visiting order (asserts walk the list from the
- * end): newest alpha node first, then newest shared join; inside one shared join, newest rule first, except that a
- * `not` join removes its older rules' matches first (CLIPS removes the newest-created first).
+ * Listeners are kept in the reverse of CLIPS's visiting order (asserts walk the list from the
+ * end): CLIPS alpha node first (`alphaOrder`), then newest shared join; inside one shared join,
+ * newest rule first, except that a `not` join removes its older rules' matches first (CLIPS
+ * removes the newest-created first).
  */
-function insertListener(ls: PatternNode[], node: PatternNode): void {
-  let i = ls.length;
-  while (i > 0 && visitsFirst(ls[i - 1] as PatternNode, node)) i--;
-  ls.splice(i, 0, node);
-  renumber(ls);
-}
-
 function visitsFirst(a: PatternNode, b: PatternNode): boolean {
   if (a.alphaOrder !== b.alphaOrder) return a.alphaOrder > b.alphaOrder;
   if (a.visitOrder !== b.visitOrder) return a.visitOrder > b.visitOrder;
   const removes = a instanceof NegationNode && !a.exists;
   return removes ? a.ruleOrder < b.ruleOrder : a.ruleOrder > b.ruleOrder;
-}
-
-/** Re-ranks the listeners and keeps each alpha memory's nodes in visiting order. */
-function renumber(ls: readonly PatternNode[]): void {
-  for (let i = 0; i < ls.length; i++) (ls[i] as PatternNode).rank = i;
-  for (const n of ls) byRank(n.alpha?.nodes ?? []);
 }
 
 /** Sorts nodes into CLIPS's visiting order for an assert (highest rank first), in place. */

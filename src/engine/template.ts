@@ -47,6 +47,9 @@ export class Template {
   readonly listeners: PatternNode[] = [];
   /** The shape of CLIPS's pattern network for the template (decides that order). */
   readonly patternNet = new PatternNet();
+  /** Rules were added or removed since the listeners were last put in order (the network
+   *  re-ranks them before the template's next assert or retract). */
+  ranksStale = false;
   /**
    * The alpha memories over this template, arranged for dispatch: those requiring a literal in
    * a slot are found by hashing the fact's value (CLIPS's hashed alpha network); the rest are
