@@ -271,18 +271,24 @@ export function dropAlphaMatches(entries: AlphaEntry, alphaNode: number): void {
   let holder: AlphaEntry | null = null;
   for (let e: AlphaEntry | null = entries; e !== null; e = e.nextOfFact) {
     if (!builtIn(e, alphaNode)) continue;
-    if (holder !== null) {
+    // Entries of another memory are one CLIPS alpha match split by the engine: merged by age.
+    // Several entries of one memory are several matches (multifield segmentation): CLIPS takes
+    // them one by one, the last match first, as the fact lists its entries.
+    if (holder !== null && holder.alpha !== e.alpha) {
       dropMerged(entries, alphaNode);
       return;
     }
     holder = e;
   }
   if (holder === null) return;
-  // A removed token's descendants are newer than it: the older neighbour kept here stays.
-  for (let k = holder.kidsTail; k !== null; ) {
-    const prev: Token | null = k.eprev;
-    if (builtBy(k) === alphaNode) discardToken(k);
-    k = prev;
+  for (let e: AlphaEntry | null = entries; e !== null; e = e.nextOfFact) {
+    if (e.alpha !== holder.alpha) continue;
+    // A removed token's descendants are newer than it: the older neighbour kept here stays.
+    for (let k = e.kidsTail; k !== null; ) {
+      const prev: Token | null = k.eprev;
+      if (builtBy(k) === alphaNode) discardToken(k);
+      k = prev;
+    }
   }
 }
 
@@ -799,9 +805,10 @@ export class NegationNode extends PatternNode {
     const e = t.blocker as AlphaEntry;
     const slot = this.right.slot;
     blockBy(t, this.findBlocker(t, this.rightBucket(e.keyAt(slot), e.hashAt(slot)), e));
-    // A partial match built on the fact being retracted goes with it: CLIPS never lets it
-    // through (no activation comes and goes).
-    if (t.blocker === null && !holdsFactInFlight(t)) this.flip(t);
+    // A `not` lets through no partial match built on the fact being retracted (it goes with
+    // the fact: CLIPS shows no activation coming and going); an `exists` losing its last
+    // match drops what it passed on at once, as CLIPS.
+    if (t.blocker === null && (this.exists || !holdsFactInFlight(t))) this.flip(t);
   }
 
   /** A partial match whose blocker came or went for good: it starts or stops passing. */
