@@ -261,8 +261,8 @@ function discardToken(t: Token): void {
 /**
  * Removes the partial matches that the joins of one CLIPS alpha node (`alphaOrder`) built on
  * the entries of a fact being retracted, newest first whichever rule's join built them: CLIPS
- * keeps one list of them per alpha match and walks it so. A join that builds more from an
- * entry while the retract is in flight removes those itself (`JoinNode.entryRemoved`).
+ * keeps one list of them per alpha match and walks it so. No join builds more on the entries
+ * meanwhile: a fact being retracted joins nothing new.
  */
 export function dropAlphaMatches(entries: AlphaEntry, alphaNode: number): void {
   // Usually one of the fact's entries holds the alpha node's partial matches: its list is newest
@@ -681,6 +681,8 @@ export abstract class PatternNode extends BetaNode {
   }
 
   abstract entryAdded(entry: AlphaEntry): void;
+  /** Undoes `entryAdded` node by node, for an assert that failed part-way (a retract goes
+   *  CLIPS alpha node by alpha node instead: see `retractAt` in network.ts). */
   abstract entryRemoved(entry: AlphaEntry): void;
 }
 
