@@ -8,6 +8,7 @@
 // Simplification: directories themselves are durable as soon as they are created.
 import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
+import { seededRandom } from '../prng.ts';
 import type { WalFileHandle, WalFs, WalOpenMode } from './fs.ts';
 
 export type FaultOpName =
@@ -137,17 +138,8 @@ function errno(code: string, op: string, path: string): NodeJS.ErrnoException {
   return e;
 }
 
-/** A small seeded PRNG (mulberry32), so crash choices are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Crash choices are reproducible: the PRNG is seeded (re-exported for the WAL's tests).
+export { seededRandom };
 
 const zeros = (n: number): Buffer => Buffer.alloc(n);
 
