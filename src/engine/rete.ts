@@ -563,8 +563,9 @@ export abstract class PatternNode extends BetaNode {
     readonly pattern: CompiledPattern,
     /** Canonical text of the rule's CEs up to this one; equal prefixes share a join in CLIPS. */
     readonly prefixKey: string,
-    /** Canonical alpha tests of the pattern; equal keys share an alpha node in CLIPS. */
-    readonly alphaKey: string,
+    /** The pattern's path in CLIPS's pattern network (`netPath`): where it sits there decides
+     *  the node's `alphaOrder`. */
+    readonly netPath: readonly string[],
   ) {
     super(host);
     this.store = pattern.eqLeft.length === 0 ? STORE_KEYLESS : STORE_UNINDEXED;
@@ -579,8 +580,7 @@ export abstract class PatternNode extends BetaNode {
   alphaOrder = 0;
   visitOrder = 0;
   ruleOrder = 0;
-  /** The pattern's path in CLIPS's pattern network (`netPath`), and where it ends there. */
-  netPath: readonly string[] = [];
+  /** Where `netPath` ends in the template's pattern network while the rule is attached. */
   netStop: NetNode | null = null;
   /** `inFlight.epoch` when this node last processed the fact in flight. */
   visited = -1;
@@ -732,10 +732,10 @@ export class NegationNode extends PatternNode {
     host: NetworkHost,
     pattern: CompiledPattern,
     prefixKey: string,
-    alphaKey: string,
+    netPath: readonly string[],
     readonly exists: boolean,
   ) {
-    super(host, pattern, prefixKey, alphaKey);
+    super(host, pattern, prefixKey, netPath);
     this.starred = true;
   }
 

@@ -244,9 +244,9 @@ function buildDisjunct(
     }
     if (ce.kind === 'pattern') {
       const pat = compilePattern(ce.p, c, vars, n, ce.factVar);
-      const node = new JoinNode(env.network, pat, joinKey(n), alphaKey(ce.p));
+      const path = netPath(ce.p, multiSlot(pat), new Set(pat.bound));
+      const node = new JoinNode(env.network, pat, joinKey(n), path);
       node.testMayBind = callsBind(ce.p);
-      node.netPath = netPath(ce.p, multiSlot(pat), new Set(pat.bound));
       d.patternNodes.push(node);
       nodes.push(node);
       return;
@@ -258,15 +258,9 @@ function buildDisjunct(
       c.scope.vars.delete(v);
       vars.boundIn.delete(v);
     }
-    const node = new NegationNode(
-      env.network,
-      pat,
-      joinKey(n),
-      alphaKey(inner.p),
-      ce.kind === 'exists',
-    );
+    const path = netPath(inner.p, multiSlot(pat), new Set(pat.bound));
+    const node = new NegationNode(env.network, pat, joinKey(n), path, ce.kind === 'exists');
     node.testMayBind = callsBind(inner.p);
-    node.netPath = netPath(inner.p, multiSlot(pat), new Set(pat.bound));
     d.patternNodes.push(node);
     nodes.push(node);
   });
@@ -370,41 +364,4 @@ function canonicalCE(ce: FlatCE, renames: Map<string, string>): string {
       return `${ce.kind === 'not' ? 'N' : 'E'}${ser(inner.p)}`;
     }
   }
-}
-
-const CONNECTIVES = new Set(['&', '|', '~']);
-
-/**
- * The pattern's alpha-level tests as text: CLIPS shares one alpha node between patterns with the
- * same constant and predicate tests, whatever their variable names. A variable or wildcard
- * standing alone in a field tests nothing there; slots constrained by nothing else drop out.
- */
-function alphaKey(p: SList): string {
-  const lone = (items: readonly SExpr[], i: number): boolean => {
-    const e = items[i] as SExpr;
-    if (e.kind !== 'atom') return false;
-    const k = e.tok.kind;
-    if (k !== 'SF_VAR' && k !== 'MF_VAR' && k !== 'SF_WILD' && k !== 'MF_WILD') return false;
-    const near = (x: SExpr | undefined) => x?.kind === 'atom' && CONNECTIVES.has(x.tok.kind);
-    return !near(items[i - 1]) && !near(items[i + 1]);
-  };
-  const fields = (items: readonly SExpr[]): string =>
-    items
-      .map((e, i) => {
-        if (lone(items, i))
-          return (e as { tok: { kind: string } }).tok.kind.startsWith('MF') ? '$?' : '?';
-        return canonicalCE({ kind: 'test', expr: e }, new Map()).slice(1);
-      })
-      .join(' ');
-  const [head, ...rest] = p.items;
-  const parts = rest.map((item) => {
-    if (item.kind === 'list') {
-      const [slot, ...vals] = item.items;
-      if (vals.length === 1 && lone(vals, 0)) return '';
-      return `(${symbolName(slot) ?? ''} ${fields(vals)})`;
-    }
-    return null;
-  });
-  if (parts.every((x) => x !== null)) return `${symbolName(head)}${parts.join('')}`;
-  return `${symbolName(head)} ${fields(rest)}`;
 }
