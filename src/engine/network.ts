@@ -33,7 +33,7 @@ export class Network {
   attach(rule: Rule): void {
     // Where CLIPS's pattern network puts the rule's patterns decides the order in which asserts
     // visit every alpha node of their templates: the templates are re-ranked before their next
-    // assert or retract (once for a whole batch of rules, see `ranked`).
+    // assert or retract (once for a whole batch of rules, see `rank`).
     for (const d of rule.disjuncts) {
       for (const node of d.patternNodes) {
         const tmpl = node.pattern.template;
@@ -147,7 +147,7 @@ export class Network {
     fact.entries = null;
   }
 
-  /** Undoes an assert: CLIPS alpha node by alpha node, in reverse visiting order (see `retractAt`). */
+  /** Undoes an assert: CLIPS alpha node by alpha node, in reverse visiting order (`retractAt`). */
   propagateRetract(fact: Fact): void {
     const entries = fact.entries;
     if (entries === null) return;
@@ -293,14 +293,12 @@ function rankAlphaNodes(tmpl: Template): void {
   tmpl.ranksStale = false;
 }
 
-/** The CLIPS alpha node (`PatternNode.alphaOrder`) whose partial matches the retract in
- *  flight removed last. */
-const retracting = {
-  alphaNode: -1,
-  /** Partial matches of the current alpha node's not/exists nodes the fact blocked. */
-  pending: [] as Token[],
-};
 const NO_ALPHA_NODE = -1;
+
+/** The retract in flight: the CLIPS alpha node (`PatternNode.alphaOrder`) whose partial matches
+ *  it removed last, and the partial matches the fact blocked in that alpha node's not/exists
+ *  nodes. */
+const retracting = { alphaNode: NO_ALPHA_NODE, pending: [] as Token[] };
 
 /**
  * A node reacts to the retract of the fact whose `entries` it reads, in reverse visiting

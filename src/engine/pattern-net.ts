@@ -4,9 +4,9 @@
 // pattern order; a single-field slot holding only a fresh variable or a wildcard adds no level;
 // a literal adds two (a selector on the slot, then the value); a pattern left with no level keeps
 // one untested node. The last field's nodes (both, for a literal) also carry the join's hash
-// key, so patterns share an alpha node only with the same tests and the same join slots. A new node goes first
-// among its siblings, and a fact visits the tree depth first, a node before its children
-// (CLIPS's factbld.c and factmch.c).
+// key, so patterns share an alpha node only with the same tests and the same join slots. A new
+// node goes first among its siblings, and a fact visits the tree depth first, a node before its
+// children (CLIPS's factbld.c and factmch.c).
 import { type SExpr, type SList, symbolName } from './reader.ts';
 
 export class NetNode {
@@ -104,6 +104,8 @@ export function netPath(
     }
     return false;
   };
+  /** Fields compared for equality with an earlier pattern's variable: the join hashes them. */
+  const joined: string[] = [];
   const noteJoin = (label: string, vals: readonly SExpr[]): void => {
     const v = vals[0];
     const next = vals[1];
@@ -117,8 +119,6 @@ export function netPath(
       joined.push(label);
     }
   };
-  /** Fields compared for equality with an earlier pattern's variable: the join hashes them. */
-  const joined: string[] = [];
   /** A field's constraint (`?x&:(...)`, `a|b`, a literal, ...) as a network test, or ''. The
    *  leading variable (if fresh) is bound here; the rest is an alpha test only when it reads
    *  no other pattern's variables. */
@@ -173,13 +173,13 @@ export function netPath(
     const length = sf > 0 || mf === 0 ? `len${sf}${mf === 0 ? '=' : '+'}` : '';
     const start = levels.length;
     groups.forEach((g, i) => {
-      if (isMf(g)) noteJoin(`${slot}[${i}]`, g);
       const label = `${slot}[${i}]`;
       const extra = i === 0 ? length : '';
       if (!isMf(g)) {
         field(label, g, extra);
         return;
       }
+      noteJoin(label, g);
       const t = `${extra} ${test(label, g)}`.trim();
       if (mf > 1 || t !== '') lastField = levels.length;
       if (mf > 1) levels.push(`M ${label} ${t}`);
